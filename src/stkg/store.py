@@ -1,0 +1,270 @@
+"""One store interface over the embedded Oxigraph engine.
+
+Every part of stkg (CLI, web app, validation, reasoning) talks to a `Store`. The default
+is `OxigraphStore`: Oxigraph in memory, or on disk with a path. The interface is small and
+SPARQL-shaped (query, update, load, export, named graphs) so that a remote SPARQL 1.1
+endpoint can implement it too. Terms are pyoxigraph terms throughout, because pyoxigraph
+also parses SPARQL result documents from remote endpoints into the same types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from stkg.errors import SourceError, StkgError
+from stkg.results import QueryResult
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+# File extension -> RDF syntax. RDF/XML is also accepted under `.owl`, as ontologies ship.
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".n3": ox.RdfFormat.N3,
+}
+
+# Names accepted by `stkg export --format` and the store's export().
+EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+# Prefixes written into Turtle/TriG exports and used to shorten IRIs in tables.
+PREFIXES: dict[str, str] = {
+    "stkg": "https://w3id.org/stkg#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": "http://purl.org/dc/terms/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "prov": "http://www.w3.org/ns/prov#",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One RDF document to load, and the named graph its default-graph triples go to."""
+
+    path: Path
+    graph: str
+    label: str  # how errors name the file (a project-relative path where there is one)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    graph: str
+    label: str
+    triples: int
+
+
+class Store(Protocol):
+    """What stkg needs from a quad store. Implemented by `OxigraphStore`."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term] | None = None,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult: ...
+
+    def update(self, sparql: str) -> None: ...
+
+    def load(self, sources: Sequence[Source], *, replace: bool = True) -> list[LoadReport]: ...
+
+    def export(self, fmt: str, *, graph: str | None = None) -> bytes: ...
+
+    def graphs(self) -> dict[str, int]: ...
+
+    def drop_graph(self, graph: str) -> None: ...
+
+    def __len__(self) -> int: ...
+
+
+def rdf_format(path: Path) -> ox.RdfFormat:
+    """The RDF syntax of a file, from its extension."""
+    try:
+        return RDF_FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(RDF_FORMATS))
+        raise SourceError(f"unknown RDF file extension (known: {known})", str(path)) from None
+
+
+def read_quads(source: Source) -> list[ox.Quad]:
+    """Parse a whole file before anything is written, so a syntax error changes nothing.
+
+    Triples in the file's default graph go to `source.graph`; named graphs in TriG or
+    N-Quads files keep their names. Blank nodes are renamed so two files never share one.
+    """
+    fmt = rdf_format(source.path)
+    graph = ox.NamedNode(source.graph)
+    try:
+        parsed = ox.parse(
+            path=source.path,
+            format=fmt,
+            base_iri=source.path.resolve().as_uri(),
+            rename_blank_nodes=True,
+        )
+        return [
+            ox.Quad(q.subject, q.predicate, q.object, graph)
+            if isinstance(q.graph_name, ox.DefaultGraph)
+            else q
+            for q in parsed
+        ]
+    except SyntaxError as error:
+        raise _source_error(error, source.label) from None
+    except (OSError, ValueError) as error:
+        raise SourceError(str(error), source.label) from None
+
+
+def _source_error(error: SyntaxError, label: str) -> SourceError:
+    message = error.msg or str(error)
+    # Oxigraph's message repeats the span ("Parser error between line 3 column 11 and …: ");
+    # the location is reported separately, so keep only the explanation.
+    if message.startswith("Parser error") and ": " in message:
+        message = message.split(": ", 1)[1]
+    return SourceError(message, label, error.lineno, error.offset)
+
+
+def query_error(error: SyntaxError, label: str = "query") -> SourceError:
+    """A SPARQL syntax error as a SourceError with line and column when Oxigraph gives them."""
+    message = str(error)
+    line = column = None
+    # Oxigraph reports query errors as "error at LINE:COLUMN: explanation".
+    if message.startswith("error at "):
+        where, _, rest = message[len("error at ") :].partition(": ")
+        line_text, _, column_text = where.partition(":")
+        if line_text.isdigit() and column_text.isdigit():
+            line, column, message = int(line_text), int(column_text), rest
+    return SourceError(message, label, line, column)
+
+
+class OxigraphStore:
+    """The embedded store: Oxigraph in memory, or on disk when given a path."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        if self.path is None:
+            self._store = ox.Store()
+            return
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(self.path))
+        except OSError as error:  # most often: another process has the store open
+            raise StkgError(f"{self.path}: cannot open the store: {error}") from None
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term] | None = None,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL 1.1 query. The default graph is the union of all graphs unless
+        `default_graphs` names some; `bindings` are bound by the engine, never pasted."""
+        options: dict[str, object] = {}
+        if default_graphs is not None:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if bindings:
+            options["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
+        try:
+            raw = self._store.query(sparql, **options)
+        except SyntaxError as error:
+            raise query_error(error) from None
+        except RuntimeError as error:  # e.g. a binding for a variable the query does not project
+            raise SourceError(str(error), "query") from None
+        return QueryResult.from_oxigraph(raw)
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as error:
+            raise query_error(error, "update") from None
+
+    def load(self, sources: Sequence[Source], *, replace: bool = True) -> list[LoadReport]:
+        """Load files, each into its own named graph; all are parsed before any is written.
+
+        With `replace`, a graph that already exists is emptied first, so loading the same
+        file twice leaves one copy.
+        """
+        parsed = [(source, read_quads(source)) for source in sources]
+        reports = []
+        for source, quads in parsed:
+            if replace:
+                self.drop_graph(source.graph)
+            self._store.extend(quads)
+            reports.append(LoadReport(source.graph, source.label, len(quads)))
+        return reports
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        self._store.extend(quads)
+
+    def export(self, fmt: str, *, graph: str | None = None) -> bytes:
+        """Serialise the store. Quad formats keep the named graphs; triple formats write
+        one graph, or the union of all graphs when none is named."""
+        try:
+            rdf_fmt = EXPORT_FORMATS[fmt]
+        except KeyError:
+            raise SourceError(f"unknown export format {fmt!r}") from None
+        prefixes = PREFIXES if rdf_fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        if graph is not None:
+            if not self._store.contains_named_graph(ox.NamedNode(graph)):
+                raise SourceError(f"no graph named <{graph}> in the store")
+            return self._store.dump(
+                format=rdf_fmt, from_graph=ox.NamedNode(graph), prefixes=prefixes
+            )
+        if rdf_fmt.supports_datasets:
+            return self._store.dump(format=rdf_fmt, prefixes=prefixes)
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in self._store}
+        return ox.serialize(triples, format=rdf_fmt, prefixes=prefixes)
+
+    def graphs(self) -> dict[str, int]:
+        """Named graphs and their triple counts."""
+        result = self._store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        counts = {row["g"].value: int(row["n"].value) for row in result}
+        for name in self._store.named_graphs():  # empty graphs still exist
+            if isinstance(name, ox.NamedNode):
+                counts.setdefault(name.value, 0)
+        return dict(sorted(counts.items()))
+
+    def drop_graph(self, graph: str) -> None:
+        node = ox.NamedNode(graph)
+        if self._store.contains_named_graph(node):
+            self._store.remove_graph(node)
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+    def close(self) -> None:
+        """Flush and release the store; an on-disk store can then be opened again."""
+        self.flush()
+        del self._store
+
+    def __len__(self) -> int:
+        return len(self._store)
