@@ -1,0 +1,64 @@
+"""The `stkg` command.
+
+Options come from, in order of precedence: command-line arguments, environment variables
+(`STKG_PROJECT`, `STKG_STORE`, `STKG_HOST`, `STKG_PORT`), built-in defaults. Errors a user
+can fix are one line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from stkg import __version__
+from stkg.cli.workspace import Workspace
+from stkg.errors import StkgError
+
+
+class _Group(click.Group):
+    """Turns stkg's own errors into click's one-line `Error: …` and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StkgError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="stkg")
+@click.option(
+    "--project",
+    "project_dir",
+    envvar="STKG_PROJECT",
+    type=click.Path(file_okay=False),
+    help="Project folder (ontology/, shapes/, queries/, data/). Default: the current "
+    "directory if it is one, else the project bundled with stkg.",
+)
+@click.option(
+    "--store",
+    "store_path",
+    envvar="STKG_STORE",
+    type=click.Path(file_okay=False),
+    help="Keep the store on disk in this folder. Default: in memory.",
+)
+@click.pass_context
+def main(ctx: click.Context, project_dir: str | None, store_path: str | None) -> None:
+    """stkg: a knowledge graph of AI social-technical systems for AI governance."""
+    ctx.obj = Workspace(project_dir, store_path)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    # One module per command, named after it (stkg NAME lives in stkg/cli/NAME.py).
+    from stkg.cli.export import export
+    from stkg.cli.load import load
+    from stkg.cli.query import query
+    from stkg.cli.serve import serve
+
+    for command in (load, query, export, serve):
+        main.add_command(command)
+
+
+_register()

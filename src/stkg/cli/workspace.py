@@ -1,0 +1,33 @@
+"""The project and store a command works on."""
+
+from __future__ import annotations
+
+from stkg.project import Project
+from stkg.store import OxigraphStore
+
+
+class Workspace:
+    """The project and store a command works on, opened on first use."""
+
+    def __init__(self, project_dir: str | None, store_path: str | None) -> None:
+        self.project_dir = project_dir
+        self.store_path = store_path
+        self._project: Project | None = None
+        self._store: OxigraphStore | None = None
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            self._project = Project.find(self.project_dir)
+        return self._project
+
+    @property
+    def store(self) -> OxigraphStore:
+        if self._store is None:
+            self._store = self.project.open_store(self.store_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
