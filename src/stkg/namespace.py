@@ -95,6 +95,12 @@ class STKG(DefinedNamespace):
     intendedPurpose: URIRef  # ContextOfUse -> text: intended purpose
     deploymentEnvironment: URIRef  # ContextOfUse -> text: deployment environment
     annexIIIArea: URIRef  # ContextOfUse -> any: EU AI Act Annex III area
+    EUAIActRole: URIRef  # class: EU AI Act operator role
+    ProviderRole: URIRef  # EUAIActRole value: provider
+    DeployerRole: URIRef  # EUAIActRole value: deployer
+    ImporterRole: URIRef  # EUAIActRole value: importer
+    DistributorRole: URIRef  # EUAIActRole value: distributor
+    euAIActRole: URIRef  # SocialTechnicalSystem -> EUAIActRole: EU AI Act role
     # --- Decision, impact and lifecycle ---
     Decision: URIRef  # class: decision
     supportsDecision: URIRef  # SocialTechnicalSystem -> Decision: supports decision
@@ -134,8 +140,24 @@ class STKG(DefinedNamespace):
     Framework: URIRef  # class: framework (a skos:ConceptScheme)
     Requirement: URIRef  # class: requirement (a skos:Concept)
     operationalises: URIRef  # any -> Requirement: operationalises
+    officialText: URIRef  # annotation (under skos:definition): official text
+    requirementKind: URIRef  # any -> text: requirement kind
+    guidance: URIRef  # any -> text: guidance
+    suggestedAction: URIRef  # any -> text: suggested action
+    documentationQuestion: URIRef  # any -> text: documentation question
+    aiActor: URIRef  # any -> text: AI actor
+    topic: URIRef  # any -> text: topic
+    RiskCategory: URIRef  # class: risk category (a skos:Concept)
+    addressesRisk: URIRef  # any -> RiskCategory: addresses risk
+    RiskTier: URIRef  # class: risk tier (a skos:Concept)
+    VerificationStatus: URIRef  # class: verification status
+    Corroborated: URIRef  # VerificationStatus value: corroborated
+    WordingDiffers: URIRef  # VerificationStatus value: wording differs
+    SingleSource: URIRef  # VerificationStatus value: single source
+    verificationStatus: URIRef  # any -> VerificationStatus: verification status
     Mapping: URIRef  # class: mapping
     ConceptCrosswalkLink: URIRef  # class: concept crosswalk link (under Mapping)
+    ChainedMapping: URIRef  # class: chained mapping (under Mapping)
     MappingSet: URIRef  # class: mapping set
     SetRelationship: URIRef  # class: set relationship
     Equal: URIRef  # SetRelationship value: equal
@@ -162,3 +184,4 @@ class STKG(DefinedNamespace):
     inMappingSet: URIRef  # Mapping -> MappingSet: in mapping set
     reviewStatus: URIRef  # Mapping -> ReviewStatus: review status
     justification: URIRef  # Mapping -> text: justification
+    mappingPath: URIRef  # ChainedMapping -> rdf:List of Mapping: mapping path
