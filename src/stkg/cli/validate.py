@@ -1,0 +1,115 @@
+"""`stkg validate`: check data against the governance shapes and report the gaps."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from stkg.cli.workspace import Workspace
+from stkg.errors import SourceError
+from stkg.namespace import STKG_NS
+from stkg.project import GRAPH_BASE
+from stkg.validate import (
+    RESULTS_GRAPH,
+    SEVERITIES,
+    SHAPES_PREFIX,
+    UnknownTerm,
+    ValidationReport,
+    known_terms,
+    project_background,
+    split_graphs,
+    store_graphs,
+    store_results,
+    unknown_terms,
+    validate_files,
+)
+from stkg.validate import validate as run_validation
+from stkg.validate_formats import FORMATS
+
+BAD_INPUT = 2  # exit code for data that cannot be parsed; violations exit with 1
+ONTOLOGY_PREFIX = GRAPH_BASE + "ontology/"
+
+
+class BadInput(click.ClickException):
+    exit_code = BAD_INPUT
+
+
+@click.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default="text",
+    show_default=True,
+    help="text is grouped by system; turtle is the standard sh:ValidationReport.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.lower() for s in SEVERITIES]),
+    default="violation",
+    show_default=True,
+    help="Exit with 1 when a result is at least this severe.",
+)
+@click.option(
+    "--store-results",
+    "keep_results",
+    is_flag=True,
+    help=f"Put the sh:ValidationReport into the graph <{RESULTS_GRAPH}> (kept with --store).",
+)
+@click.pass_obj
+def validate(
+    ws: Workspace, files: tuple[str, ...], fmt: str, fail_on: str, keep_results: bool
+) -> None:
+    """Validate FILES, or the project's data when none is given, against the shapes.
+
+    Files are validated with the project's ontology and framework catalogues as background.
+    Exit code: 0 when no result reaches --fail-on (by default Warnings and Infos pass), 1
+    when one does, 2 when a file cannot be parsed.
+    """
+    try:
+        report, unknown = _validate_files(ws, files) if files else _validate_store(ws)
+    except SourceError as error:
+        raise BadInput(str(error)) from None
+    for term in unknown:
+        closest = f" (closest known term: {_curie(term.closest)})" if term.closest else ""
+        click.echo(f"warning: {term.source}: unknown term {_curie(term.term)}{closest}", err=True)
+    if keep_results:
+        store_results(ws.store, report)
+        ws.store.flush()
+    sys.stdout.write(FORMATS[fmt](report))
+    if report.fails(fail_on.capitalize()):
+        raise SystemExit(1)
+
+
+def _validate_files(
+    ws: Workspace, files: tuple[str, ...]
+) -> tuple[ValidationReport, list[UnknownTerm]]:
+    for name in files:
+        if not Path(name).is_file():
+            raise SourceError("no such file", name)
+    report, own = validate_files(ws.project, [Path(name) for name in files])
+    known = known_terms(project_background(ws.project))
+    return report, unknown_terms(own, known, ", ".join(files))
+
+
+def _validate_store(ws: Workspace) -> tuple[ValidationReport, list[UnknownTerm]]:
+    """The project's data as loaded in the store (with anything `stkg load` added)."""
+    graphs = store_graphs(ws.store)
+    data, shapes = split_graphs(graphs)
+    report = run_validation(data, shapes)
+    known = set().union(
+        *(known_terms(g) for name, g in graphs.items() if name.startswith(ONTOLOGY_PREFIX))
+    )
+    labels = {source.graph: source.label for source in ws.project.sources()}
+    unknown = []
+    for name, graph in graphs.items():
+        if not name.startswith((ONTOLOGY_PREFIX, SHAPES_PREFIX)):
+            unknown += unknown_terms(graph, known, labels.get(name, name))
+    return report, unknown
+
+
+def _curie(iri: str) -> str:
+    return "stkg:" + iri.removeprefix(STKG_NS) if iri.startswith(STKG_NS) else iri
