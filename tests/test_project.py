@@ -55,11 +55,16 @@ def test_reloading_drops_graphs_of_removed_files_and_keeps_loaded_extras(mini_pr
     extra = tmp_path / "extra.nt"
     extra.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
     store.load([external_source(extra)])
+    store.update(f"INSERT DATA {{ GRAPH <{GRAPH_BASE}validation> {{ <urn:r> <urn:p> <urn:o> }} }}")
     (mini_project.root / "data" / "systems.ttl").unlink()
     store.flush()
     del store
     reopened = mini_project.open_store(path)
-    assert set(reopened.graphs()) == {GRAPH_BASE + "ontology/core.ttl", extra.resolve().as_uri()}
+    assert set(reopened.graphs()) == {
+        GRAPH_BASE + "ontology/core.ttl",
+        GRAPH_BASE + "validation",
+        extra.resolve().as_uri(),
+    }
 
 
 def test_a_broken_project_file_loads_nothing(mini_project):

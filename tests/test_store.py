@@ -99,6 +99,12 @@ def test_a_binding_for_a_variable_outside_the_projection_is_a_clear_error():
         )
 
 
+def test_relative_iris_resolve_against_the_base_iri_when_given():
+    store = OxigraphStore()
+    result = store.query("SELECT ?x WHERE { BIND(<item> AS ?x) }", base_iri="https://w3id.org/a/")
+    assert result.rows[0][0].value == "https://w3id.org/a/item"
+
+
 def test_a_query_syntax_error_names_line_and_column():
     with pytest.raises(SourceError) as caught:
         OxigraphStore().query("SELECT *\nWHERE { ?s ?p }")

@@ -91,12 +91,14 @@ class Project:
 
     def load_into(self, store: Store) -> list[LoadReport]:
         """Load every project file into its graph, replacing what an earlier load of the
-        project left, including graphs of files that have since been removed."""
+        project left, including graphs of files that have since been removed. Graphs that
+        stkg derives (validation results, inferences) are not file graphs and are kept."""
         sources = self.sources()
         reports = store.load(sources)
         current = {s.graph for s in sources}
+        file_graphs = tuple(f"{GRAPH_BASE}{folder}/" for folder in KNOWLEDGE_FOLDERS)
         for graph in store.graphs():
-            if graph.startswith(GRAPH_BASE) and graph not in current:
+            if graph.startswith(file_graphs) and graph not in current:
                 store.drop_graph(graph)
         return reports
 

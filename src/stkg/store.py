@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -84,6 +84,7 @@ class Store(Protocol):
         bindings: Mapping[str, Term] | None = None,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult: ...
 
     def update(self, sparql: str) -> None: ...
@@ -157,6 +158,25 @@ def query_error(error: SyntaxError, label: str = "query") -> SourceError:
     return SourceError(message, label, line, column)
 
 
+def query_options(
+    bindings: Mapping[str, Term] | None = None,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    base_iri: str | None = None,
+) -> dict[str, Any]:
+    """Keyword arguments for `pyoxigraph.Store.query`: stkg's dataset and binding rules."""
+    options: dict[str, Any] = {"base_iri": base_iri}
+    if default_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    else:
+        options["use_default_graph_as_union"] = True
+    if named_graphs is not None:
+        options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    if bindings:
+        options["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
+    return options
+
+
 class OxigraphStore:
     """The embedded store: Oxigraph in memory, or on disk when given a path."""
 
@@ -178,18 +198,12 @@ class OxigraphStore:
         bindings: Mapping[str, Term] | None = None,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL 1.1 query. The default graph is the union of all graphs unless
-        `default_graphs` names some; `bindings` are bound by the engine, never pasted."""
-        options: dict[str, object] = {}
-        if default_graphs is not None:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
-            options["use_default_graph_as_union"] = True
-        if named_graphs is not None:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        if bindings:
-            options["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
+        `default_graphs` names some; `bindings` are bound by the engine, never pasted;
+        relative IRIs resolve against `base_iri` when one is given."""
+        options = query_options(bindings, default_graphs, named_graphs, base_iri)
         try:
             raw = self._store.query(sparql, **options)
         except SyntaxError as error:

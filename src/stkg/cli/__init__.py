@@ -54,10 +54,12 @@ def _register() -> None:
     # One module per command, named after it (stkg NAME lives in stkg/cli/NAME.py).
     from stkg.cli.export import export
     from stkg.cli.load import load
+    from stkg.cli.map import map_group
     from stkg.cli.query import query
     from stkg.cli.serve import serve
+    from stkg.cli.validate import validate
 
-    for command in (load, query, export, serve):
+    for command in (load, query, export, serve, map_group, validate):
         main.add_command(command)
 
 

@@ -1,7 +1,8 @@
-"""`stkg query`: run a SPARQL query, a .rq file or a named query."""
+"""`stkg query`: run a SPARQL query, a .rq file or a named query (with parameters)."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -9,10 +10,12 @@ from pathlib import Path
 import click
 
 from stkg.cli.workspace import Workspace
-from stkg.errors import ProjectError, SourceError
-from stkg.project import Project
+from stkg.errors import SourceError
+from stkg.execution import LocalExecutor
+from stkg.project import Project, external_source
+from stkg.queries import NamedQuery, find_query, named_queries, parse_query_file
 from stkg.results import GRAPH_FORMATS, SOLUTION_FORMATS, TEXT_FORMATS
-from stkg.store import PREFIXES
+from stkg.store import PREFIXES, OxigraphStore
 
 QUERY_FORMATS = [*TEXT_FORMATS, *SOLUTION_FORMATS, *GRAPH_FORMATS]
 _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
@@ -21,6 +24,22 @@ _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORE
 @click.command()
 @click.argument("name", required=False)
 @click.option("--sparql", help="A SPARQL 1.1 query; '-' reads it from standard input.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter of the named query (repeatable); see --list.",
+)
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Query these RDF files (with the ontology and framework catalogues) instead of the "
+    "project's example data (repeatable).",
+)
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries.")
 @click.option(
     "--format",
     "fmt",
@@ -31,19 +50,36 @@ _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORE
     "are for CONSTRUCT and DESCRIBE.",
 )
 @click.pass_obj
-def query(ws: Workspace, name: str | None, sparql: str | None, fmt: str) -> None:
+def query(
+    ws: Workspace,
+    name: str | None,
+    sparql: str | None,
+    params: tuple[str, ...],
+    data_files: tuple[str, ...],
+    list_queries: bool,
+    fmt: str,
+) -> None:
     """Run a query: a named query of the project, a .rq file, or --sparql TEXT."""
+    if list_queries:
+        _list(ws.project, fmt)
+        return
     if (name is None) == (sparql is None):
         raise click.UsageError("give a query NAME, a .rq FILE, or --sparql TEXT (one of them)")
     label = "query"
+    named: NamedQuery | None = None
     if sparql == "-":
         sparql = sys.stdin.read()
     elif name is not None:
-        path = _query_path(ws.project, name)
-        sparql, label = path.read_text(encoding="utf-8"), str(path)
+        named = _named(ws.project, name)
+        sparql, label = named.sparql, str(named.path)
+    if params and named is None:
+        raise click.UsageError("--param applies to a named query or a .rq file")
+    values = dict(_split(p) for p in params)
+    bindings = named.bindings(values) if named is not None else None
+    store = _data_store(ws.project, data_files) if data_files else ws.store
     assert sparql is not None
     try:
-        result = ws.store.query(sparql)
+        result = LocalExecutor(store, max_rows=sys.maxsize).query(sparql, bindings=bindings).result
     except SourceError as error:
         error.source = label
         raise
@@ -55,14 +91,39 @@ def query(ws: Workspace, name: str | None, sparql: str | None, fmt: str) -> None
     click.echo(output.decode("utf-8"), nl=not output.endswith(b"\n"))
 
 
-def _query_path(project: Project, name: str) -> Path:
+def _named(project: Project, name: str) -> NamedQuery:
     candidate = Path(name)
     if candidate.suffix == ".rq":
         if not candidate.is_file():
             raise SourceError("no such query file", name)
-        return candidate
-    named = {p.stem: p for p in project.query_files()}
-    if name not in named:
-        known = ", ".join(sorted(named)) or "none"
-        raise ProjectError(f"no named query {name!r} in {project.root} (known: {known})")
-    return named[name]
+        return parse_query_file(candidate)
+    return find_query(project, name)
+
+
+def _split(param: str) -> tuple[str, str]:
+    key, sep, value = param.partition("=")
+    if not sep or not key:
+        raise click.UsageError(f"--param {param!r}: expected NAME=VALUE")
+    return key.strip(), value
+
+
+def _data_store(project: Project, files: tuple[str, ...]) -> OxigraphStore:
+    """Everything of the project (ontology, shapes, framework catalogues, crosswalks) but
+    its example data, and the given files in its place."""
+    store = OxigraphStore()
+    kept = [s for s in project.sources() if not s.label.startswith("data/examples/")]
+    store.load([*kept, *(external_source(Path(f)) for f in files)])
+    return store
+
+
+def _list(project: Project, fmt: str) -> None:
+    queries = named_queries(project)
+    if fmt == "json":
+        click.echo(json.dumps([q.as_dict() for q in queries.values()], indent=2))
+        return
+    for query in queries.values():
+        params = " ".join(
+            f"--param {p.name}=…" + (f" (default {p.default})" if p.default else "")
+            for p in query.params
+        )
+        click.echo(f"{query.id}: {query.summary}" + (f"  [{params}]" if params else ""))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from typing import Any
+
 import click
 
 from stkg import __version__
@@ -12,13 +15,80 @@ from stkg.cli.workspace import Workspace
 @click.option("--host", envvar="STKG_HOST", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="STKG_PORT", default=8000, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
+@click.option(
+    "--query-timeout",
+    envvar="STKG_QUERY_TIMEOUT",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a SPARQL query may run before it is stopped (answered 503).",
+)
+@click.option(
+    "--query-workers",
+    envvar="STKG_QUERY_WORKERS",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Query worker processes (each a read-only view of a snapshot of the store).",
+)
+@click.option(
+    "--max-rows",
+    envvar="STKG_MAX_ROWS",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows (or triples) per answer; more are cut and the answer is marked truncated.",
+)
+@click.option(
+    "--cors-origins",
+    envvar="STKG_CORS_ORIGINS",
+    default="*",
+    show_default=True,
+    help="Origins allowed to query /sparql from a browser, comma-separated; '' for none.",
+)
+@click.option(
+    "--update-token",
+    envvar="STKG_UPDATE_TOKEN",
+    default=None,
+    help="Enable SPARQL Update on /sparql for requests with 'Authorization: Bearer TOKEN'. "
+    "Default: read-only.",
+)
 @click.pass_obj
-def serve(ws: Workspace, host: str, port: int, threads: int) -> None:
+def serve(
+    ws: Workspace,
+    host: str,
+    port: int,
+    threads: int,
+    query_timeout: float,
+    query_workers: int,
+    max_rows: int,
+    cors_origins: str,
+    update_token: str | None,
+) -> None:
     """Serve the web app with the waitress WSGI server (never Flask's debug server)."""
     import waitress
 
     from stkg.web import create_app
 
-    app = create_app(project=ws.project, store=ws.store)
+    config = {
+        "STKG_QUERY_TIMEOUT": query_timeout,
+        "STKG_QUERY_WORKERS": query_workers,
+        "STKG_MAX_ROWS": max_rows,
+        "STKG_CORS_ORIGINS": cors_origins,
+        "STKG_UPDATE_TOKEN": update_token or None,
+    }
+    app = create_app(config, project=ws.project, store=ws.store)
+    # SIGTERM (what service managers send) ends the server like Ctrl-C, so the query worker
+    # processes are stopped and their snapshots removed on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"stkg {__version__}: serving {ws.project.root} on http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="stkg")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="stkg")
+    finally:
+        executor = app.extensions["stkg"].get("executor")
+        if executor is not None:
+            executor.close()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt

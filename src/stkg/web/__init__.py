@@ -30,6 +30,14 @@ def create_app(
         STKG_PROJECT=None,
         STKG_STORE=None,
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,  # Flask has no request size limit by default
+        # The SPARQL endpoint (stkg.web.sparql, README "SPARQL endpoint and named queries").
+        STKG_QUERY_TIMEOUT=10.0,  # seconds; a query past it is stopped and answered 503
+        STKG_QUERY_WORKERS=2,  # worker processes; 0 runs queries in the server, untimed
+        STKG_MAX_ROWS=10_000,  # rows (or triples) per answer; more are cut and flagged
+        STKG_MAX_QUERY_LENGTH=100_000,  # characters
+        STKG_MAX_NESTING=256,  # brackets, braces and parentheses
+        STKG_CORS_ORIGINS="*",  # comma-separated origins; "" sends no CORS headers
+        STKG_UPDATE_TOKEN=None,  # SPARQL Update is refused (403) unless this is set
     )
     if config:
         app.config.update(config)
@@ -44,6 +52,11 @@ def create_app(
     from stkg.web import index
 
     app.register_blueprint(index.blueprint)
+
+    from stkg.web import queries, sparql
+
+    app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(queries.blueprint)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

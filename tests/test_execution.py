@@ -1,0 +1,88 @@
+"""Queries in worker processes: a hard time limit, a row cap, clean shutdown."""
+
+from __future__ import annotations
+
+import os
+
+import pyoxigraph as ox
+import pytest
+
+from stkg.errors import SourceError
+from stkg.execution import LocalExecutor, QueryTimeout, WorkerPool
+from stkg.store import OxigraphStore
+
+# Four unconstrained patterns over a few thousand triples: billions of rows.
+CPU_BOMB = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def pool(store):
+    pool = WorkerPool(store, workers=1, timeout=1.0, max_rows=5)
+    yield pool
+    pool.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a killed child that was reaped is gone; a zombie would still be listed
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
+
+
+def test_a_query_past_the_time_limit_is_stopped_and_its_worker_replaced(pool):
+    before = pool.pids()
+    with pytest.raises(QueryTimeout, match="time limit of 1 s"):
+        pool.query(CPU_BOMB)
+    assert not any(_alive(pid) for pid in before)
+    # the pool is usable again: the replacement worker answers
+    assert pool.query("ASK { ?s ?p ?o }").result.boolean is True
+    assert pool.pids() and set(pool.pids()).isdisjoint(before)
+
+
+def test_rows_beyond_the_cap_are_cut_and_flagged(pool):
+    answer = pool.query("SELECT ?s WHERE { ?s ?p ?o }")
+    assert answer.truncated is True
+    assert len(answer.result.rows) == 5
+    small = pool.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3")
+    assert (small.truncated, len(small.result.rows)) == (False, 3)
+    graph = pool.query("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert graph.truncated is True and len(graph.result.triples) == 5
+
+
+def test_workers_return_exact_terms_and_bind_parameters(pool):
+    loan = ox.NamedNode("https://w3id.org/stkg/example/acme/LoanApproval")
+    answer = pool.query(
+        "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }",
+        bindings={"s": loan},
+    )
+    assert answer.result.rows == [(loan, ox.Literal("AI-based loan approval"))]
+
+
+def test_a_syntax_error_in_a_worker_keeps_its_position(pool):
+    with pytest.raises(SourceError) as error:
+        pool.query("SELECT * WHERE {\n ?s ?p }")
+    assert error.value.line == 2
+
+
+def test_an_on_disk_store_is_snapshotted_and_closing_stops_every_worker(tmp_path):
+    disk = OxigraphStore(tmp_path / "kg")
+    disk.add_quads([ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("c"))])
+    disk.flush()
+    pool = WorkerPool(disk, workers=2, timeout=5)
+    pids = pool.pids()
+    assert len(pids) == 2
+    assert pool.query("SELECT ?o WHERE { <urn:a> <urn:b> ?o }").result.rows == [(ox.Literal("c"),)]
+    disk.add_quads([ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("d"))])
+    pool.reload()
+    assert len(pool.query("SELECT ?o WHERE { <urn:a> <urn:b> ?o }").result.rows) == 2
+    pool.close()
+    assert not any(_alive(pid) for pid in pids + pool.pids())
+    disk.close()
+
+
+def test_the_local_executor_caps_rows_too(store):
+    answer = LocalExecutor(store, max_rows=2).query("SELECT ?s WHERE { ?s ?p ?o }")
+    assert answer.truncated is True and len(answer.result.rows) == 2
