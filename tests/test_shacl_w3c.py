@@ -26,7 +26,7 @@ from conftest import REPO
 from stkg.store import Source
 from stkg.validate import ShapesError, read_graph, validate
 
-SUITE = REPO.parent / "shared" / "w3c" / "shacl" / "tests"
+SUITE = (REPO.parent / "shared" / "w3c" / "shacl" / "tests").resolve()
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 SHT = Namespace("http://www.w3.org/ns/shacl-test#")
 COMPARED = (SH.focusNode, SH.resultPath, SH.resultSeverity, SH.sourceConstraintComponent,
