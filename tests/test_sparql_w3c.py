@@ -1,5 +1,5 @@
-"""W3C SPARQL 1.1 test suites through `/sparql`: the protocol tests that apply to a
-read-only endpoint, and a query-evaluation subset run through the endpoint.
+"""W3C SPARQL 1.1 test suites through `/sparql`: the protocol tests (updates with an
+update token), and a query-evaluation subset run through the endpoint.
 
 The suites live in the shared W3C checkout next to the repository; without it, these
 tests are skipped.
@@ -30,17 +30,19 @@ HT = rdflib.Namespace("http://www.w3.org/2011/http#")
 CNT = rdflib.Namespace("http://www.w3.org/2011/content#")
 HTS = rdflib.Namespace("http://www.w3.org/2011/http-statusCodes#")
 
-# Protocol tests that do not apply to a read-only endpoint: they expect an update to
-# succeed. (The bad_update_* tests do apply: they expect a 4xx, and get 403.)
+# Update tests run against an endpoint with updates enabled (an update token); the
+# protocol's `using-graph-uri` / `using-named-graph-uri` parameters are not supported
+# for updates (400), so the tests that rely on them do not apply.
 NOT_APPLICABLE = {
-    "update_dataset_default_graph": "read-only endpoint: updates are refused (403)",
-    "update_dataset_default_graphs": "read-only endpoint: updates are refused (403)",
-    "update_dataset_named_graphs": "read-only endpoint: updates are refused (403)",
-    "update_dataset_full": "read-only endpoint: updates are refused (403)",
-    "update_post_form": "read-only endpoint: updates are refused (403)",
-    "update_post_direct": "read-only endpoint: updates are refused (403)",
-    "update_base_uri": "read-only endpoint: updates are refused (403)",
+    name: "using-graph-uri / using-named-graph-uri are not supported for updates (400)"
+    for name in (
+        "update_dataset_default_graph",
+        "update_dataset_default_graphs",
+        "update_dataset_named_graphs",
+        "update_dataset_full",
+    )
 }
+UPDATE_TOKEN = "w3c-protocol-test-token"
 # data0.rdf is named by several protocol tests but not in their graph data: the tests
 # assume the endpoint fetches it. This one never fetches, so the harness creates it empty.
 ASSUMED_GRAPHS = ["http://kasei.us/2009/09/sparql/data/data0.rdf"]
@@ -72,12 +74,12 @@ def _protocol_tests() -> list:
     return [pytest.param(graph, test, id=str(test).rsplit("#", 1)[1]) for test in _entries(graph)]
 
 
-def _app(project, sources: list[Source], extra_graphs: list[str], workers: int = 0):
+def _app(project, sources: list[Source], extra_graphs: list[str], workers: int = 0, **config):
     store = OxigraphStore()
     store.load(sources)
     for graph in extra_graphs:
         store._store.add_graph(ox.NamedNode(graph))
-    return create_app({"STKG_QUERY_WORKERS": workers}, project=project, store=store)
+    return create_app({"STKG_QUERY_WORKERS": workers, **config}, project=project, store=store)
 
 
 @pytest.mark.parametrize(("graph", "test"), _protocol_tests())
@@ -96,15 +98,17 @@ def test_w3c_protocol(graph, test, mini_project):
     ]
     # Through the real execution path: worker processes (relative IRIs resolve against
     # the endpoint URL there, as query_content_type_construct needs).
-    app = _app(mini_project, sources, ASSUMED_GRAPHS, workers=1)
+    updates = "update" in name  # update_* and bad_update_*: updates enabled, so a 4xx
+    config = {"STKG_UPDATE_TOKEN": UPDATE_TOKEN} if updates else {}  # means a bad request
+    app = _app(mini_project, sources, ASSUMED_GRAPHS, workers=1, **config)
     try:
-        _run_protocol_test(graph, test, name, app.test_client())
+        _run_protocol_test(graph, test, name, app.test_client(), token=updates)
     finally:
         if "executor" in app.extensions["stkg"]:
             app.extensions["stkg"]["executor"].close()
 
 
-def _run_protocol_test(graph, test, name, client) -> None:
+def _run_protocol_test(graph, test, name, client, token: bool = False) -> None:
     action = graph.value(test, MF.action)
     for request in Collection(graph, graph.value(action, HT.requests)):
         path = str(graph.value(request, HT.absolutePath)).replace("/sparql/", "/sparql", 1)
@@ -120,6 +124,8 @@ def _run_protocol_test(graph, test, name, client) -> None:
             encoding = str(graph.value(body, CNT.characterEncoding) or "UTF-8")
             data = str(graph.value(body, CNT.chars)).encode(encoding.lower())
         content_type = headers.pop("content-type", None)
+        if token:
+            headers["Authorization"] = f"Bearer {UPDATE_TOKEN}"
         answer = client.open(
             path, method=method, data=data, headers=headers, content_type=content_type
         )

@@ -87,7 +87,7 @@ class Store(Protocol):
         base_iri: str | None = None,
     ) -> QueryResult: ...
 
-    def update(self, sparql: str) -> None: ...
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
 
     def load(self, sources: Sequence[Source], *, replace: bool = True) -> list[LoadReport]: ...
 
@@ -212,9 +212,9 @@ class OxigraphStore:
             raise SourceError(str(error), "query") from None
         return QueryResult.from_oxigraph(raw)
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:
-            self._store.update(sparql)
+            self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as error:
             raise query_error(error, "update") from None
 

@@ -271,7 +271,7 @@ def _update(text: str) -> Response:
             raise QueryRefused(f"{name} is not supported; use USING in the update")
     check_update(text, max_length=int(current_app.config["STKG_MAX_QUERY_LENGTH"]))
     state = current_app.extensions["stkg"]
-    state["store"].update(text)
+    state["store"].update(text, base_iri=request.base_url)  # the service-defined BASE
     state.pop("graphs", None)
     state.pop("statistics", None)
     executor().reload()
