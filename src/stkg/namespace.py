@@ -101,6 +101,24 @@ class STKG(DefinedNamespace):
     ImporterRole: URIRef  # EUAIActRole value: importer
     DistributorRole: URIRef  # EUAIActRole value: distributor
     euAIActRole: URIRef  # SocialTechnicalSystem -> EUAIActRole: EU AI Act role
+    prohibitedPractice: URIRef  # ContextOfUse -> Requirement: Art. 5(1) practice
+    annexIPoint: URIRef  # SocialTechnicalSystem -> xsd:positiveInteger: EU AI Act Annex I point
+    thirdPartyConformityAssessment: URIRef  # SocialTechnicalSystem -> xsd:boolean
+    performsProfiling: URIRef  # SocialTechnicalSystem -> xsd:boolean: performs profiling
+    article63Exception: URIRef  # ContextOfUse -> Assessment: Art. 6(3) exception
+    Article63Ground: URIRef  # class: Art. 6(3) ground
+    NarrowProceduralTask: URIRef  # Article63Ground value: Art. 6(3)(a)
+    ImprovesHumanActivity: URIRef  # Article63Ground value: Art. 6(3)(b)
+    DetectsDecisionPatterns: URIRef  # Article63Ground value: Art. 6(3)(c)
+    PreparatoryTask: URIRef  # Article63Ground value: Art. 6(3)(d)
+    article63Ground: URIRef  # Assessment -> Article63Ground: Art. 6(3) ground
+    TransparencyTrigger: URIRef  # class: transparency trigger (Art. 50)
+    InteractsWithNaturalPersons: URIRef  # TransparencyTrigger value: Art. 50(1)
+    GeneratesSyntheticContent: URIRef  # TransparencyTrigger value: Art. 50(2)
+    EmotionRecognitionOrBiometricCategorisation: URIRef  # TransparencyTrigger value: Art. 50(3)
+    GeneratesDeepFakes: URIRef  # TransparencyTrigger value: Art. 50(4)
+    transparencyTrigger: URIRef  # SocialTechnicalSystem -> TransparencyTrigger
+    ruledOutTier: URIRef  # Assessment -> RiskTier: ruled out tier
     # --- Decision, impact and lifecycle ---
     Decision: URIRef  # class: decision
     supportsDecision: URIRef  # SocialTechnicalSystem -> Decision: supports decision
@@ -150,6 +168,15 @@ class STKG(DefinedNamespace):
     RiskCategory: URIRef  # class: risk category (a skos:Concept)
     addressesRisk: URIRef  # any -> RiskCategory: addresses risk
     RiskTier: URIRef  # class: risk tier (a skos:Concept)
+    euAIActTier: URIRef  # SocialTechnicalSystem -> RiskTier or Unclassified (derived)
+    Unclassified: URIRef  # classification outcome: facts missing
+    Classification: URIRef  # class: classification (one derivation of a tier)
+    ClassificationRule: URIRef  # class: classification rule
+    classifiedSystem: URIRef  # Classification -> SocialTechnicalSystem: classified system
+    tier: URIRef  # Classification -> RiskTier or Unclassified: tier
+    byRule: URIRef  # Classification -> ClassificationRule: by rule
+    basedOnFact: URIRef  # Classification -> rdf:Statement: based on fact
+    legalBasis: URIRef  # any -> Requirement: legal basis
     VerificationStatus: URIRef  # class: verification status
     Corroborated: URIRef  # VerificationStatus value: corroborated
     WordingDiffers: URIRef  # VerificationStatus value: wording differs

@@ -1,0 +1,84 @@
+"""Human names for IRIs, fetched from the store in one query per batch.
+
+Reports and explanations show a label where the graph has one (rdfs:label, else
+skos:prefLabel, else dct:title; English or untagged first) and a requirement's official code
+(skos:notation), and fall back to a compact IRI, so nothing is ever shown blank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from stkg.store import PREFIXES, Store
+
+EXTRA_PREFIXES = {
+    "ex": "https://w3id.org/stkg/example/acme/",
+    "stkgsh": "https://w3id.org/stkg/shapes#",
+    "euaia": "https://w3id.org/stkg/framework/eu-ai-act/",
+    "nist": "https://w3id.org/stkg/framework/nist-ai-rmf/",
+    "iso": "https://w3id.org/stkg/framework/iso-iec-42001/",
+    "rule": "https://w3id.org/stkg/rule/",
+}
+BATCH = 500  # IRIs per VALUES block
+
+_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT ?iri ?kind ?text WHERE {
+  VALUES ?iri { %s }
+  { ?iri rdfs:label ?text . BIND(1 AS ?kind) }
+  UNION { ?iri skos:prefLabel ?text . BIND(2 AS ?kind) }
+  UNION { ?iri dct:title ?text . BIND(3 AS ?kind) }
+  UNION { ?iri skos:notation ?text . BIND(4 AS ?kind) }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Term:
+    iri: str
+    label: str  # rdfs:label, skos:prefLabel or dct:title, else the compact IRI
+    notation: str | None = None  # skos:notation, the official code of a requirement
+
+    @property
+    def short(self) -> str:
+        """The official code where there is one, else the label."""
+        return self.notation or self.label
+
+
+def compact(iri: str) -> str:
+    """`ex:LoanApproval` for a known namespace, else the IRI itself."""
+    for prefix, namespace in {**PREFIXES, **EXTRA_PREFIXES}.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def describe(store: Store, iris: Iterable[str]) -> dict[str, Term]:
+    """A `Term` for every IRI given (literals and blank nodes are passed through as text)."""
+    wanted = sorted({i for i in iris if i and "://" in i and " " not in i})
+    found: dict[str, dict[int, list[ox.Literal]]] = {}
+    for start in range(0, len(wanted), BATCH):
+        values = " ".join(f"<{i}>" for i in wanted[start : start + BATCH])
+        for row in store.query(_QUERY % values).dicts():
+            kinds = found.setdefault(row["iri"].value, {})
+            kinds.setdefault(int(row["kind"].value), []).append(row["text"])
+    terms = {}
+    for iri in wanted:
+        kinds = found.get(iri, {})
+        label = next((b for k in (1, 2, 3) if (b := _best(kinds.get(k, [])))), compact(iri))
+        terms[iri] = Term(iri, label, _best(kinds.get(4, [])))
+    return terms
+
+
+def _best(literals: list[ox.Literal]) -> str | None:
+    """English first, then untagged, then any; the smallest value for determinism."""
+    for accept in (("en",), (None,), None):
+        chosen = sorted(lit.value for lit in literals if accept is None or lit.language in accept)
+        if chosen:
+            return chosen[0]
+    return None
