@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from stkg import progress
 from stkg.cli.workspace import Workspace
 from stkg.errors import SourceError
 from stkg.project import external_source
@@ -28,8 +29,10 @@ def load(ws: Workspace, files: tuple[str, ...], graph: str | None) -> None:
         if not Path(name).is_file():
             raise SourceError("no such file", name)
     sources = [external_source(Path(name), graph) for name in files]
-    store = ws.store
-    for report in store.load(sources):
+    with progress.status(f"Loading {len(sources)} file(s)"):
+        store = ws.store
+        reports = store.load(sources)
+    for report in reports:
         click.echo(f"{report.label}: {report.triples} triples into <{report.graph}>")
     store.flush()
     counts = summarize(store, ws.project)["counts"]

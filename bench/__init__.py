@@ -1,0 +1,1 @@
+"""stkg's benchmark harness: `python -m bench` (see bench/README.md). Not part of the package."""
