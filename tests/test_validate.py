@@ -16,6 +16,7 @@ from conftest import REPO
 from stkg.cli import main
 from stkg.store import OxigraphStore
 from stkg.validate import RESULTS_GRAPH, project_background, project_shapes, validate
+from stkg.validate_formats import FORMATS
 
 PREFIXES = """\
 @prefix stkg: <https://w3id.org/stkg#> .
@@ -120,7 +121,8 @@ def test_severity_threshold(background, shapes):
     assert not report.fails("Violation") and report.fails("Warning") and report.fails("Info")
 
 
-def test_validate_leaves_rdflib_literal_handling_as_it_found_it(background, shapes):
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_validate_leaves_rdflib_literal_handling_as_it_found_it(background, shapes, engine):
     boolean = URIRef("http://www.w3.org/2001/XMLSchema#boolean")
     saved = rdflib.term._toPythonMapping.get(boolean)
 
@@ -131,7 +133,7 @@ def test_validate_leaves_rdflib_literal_handling_as_it_found_it(background, shap
     try:
         before = dict(rdflib.term._toPythonMapping)
         normalize = rdflib.NORMALIZE_LITERALS
-        validate(data(background, GOVERNED), shapes)
+        validate(data(background, GOVERNED), shapes, engine=engine)
         assert dict(rdflib.term._toPythonMapping) == before
         assert rdflib.term._toPythonMapping[boolean] is custom
         assert normalize == rdflib.NORMALIZE_LITERALS
@@ -290,3 +292,28 @@ def test_without_files_the_project_data_is_validated(runner):
     focus = {r["focus_node"] for r in json.loads(result.stdout)["results"]}
     assert "https://w3id.org/stkg/example/acme/NextBestOffer" in focus
     assert "warning:" not in result.stderr  # the project uses only declared stkg: terms
+
+
+def test_both_engines_give_the_same_report_from_the_command(runner, tmp_path):
+    path = write(tmp_path, "b.ttl", GOVERNED.replace("stkg:hasUser ex:users ;", ""))
+    compiled = json.loads(run(runner, "--format", "json", path).stdout)
+    reference = json.loads(run(runner, "--format", "json", "--engine", "pyshacl", path).stdout)
+    assert compiled["engine"] == {"name": "sparql", "compiled": compiled["engine"]["compiled"],
+                                  "fallback": []}  # fmt: skip
+    assert compiled["engine"]["compiled"] >= 30
+    assert reference["engine"]["name"] == "pyshacl"
+    assert compiled["results"] == reference["results"]
+
+
+def test_text_output_names_the_shapes_left_to_pyshacl(background, shapes):
+    extra = Graph().parse(
+        data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix stkg: <https://w3id.org/stkg#> ."
+        "<urn:IntShape> a sh:PropertyShape ; sh:targetClass stkg:SocialTechnicalSystem ;"
+        " sh:path stkg:version ; sh:datatype <http://www.w3.org/2001/XMLSchema#int> .",
+        format="turtle",
+    )
+    report = validate(data(background, GOVERNED), shapes + extra)
+    assert [shape for shape, _ in report.engine.fallback] == ["urn:IntShape"]
+    text = FORMATS["text"](report)
+    assert "1 validated by pySHACL: urn:IntShape (sh:datatype" in text
+    assert text.splitlines()[-1] == "Conforms: no results."

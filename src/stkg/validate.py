@@ -1,10 +1,13 @@
 """Validation of governance data against the SHACL shapes in `shapes/`.
 
-The seam is `validate(data, shapes) -> ValidationReport`: pySHACL is the engine today (the
-reference implementation); a faster engine that compiles the shapes to SPARQL can implement
-the same function later. Everything else (`stkg validate`, gap reports) reads the
-`ValidationReport`, which carries, per result, the named shape it comes from, the framework
-requirements that shape operationalises, and the systems the focus node belongs to.
+The seam is `validate(data, shapes) -> ValidationReport`, with two engines: `sparql` (the
+default) compiles the shapes to SPARQL and runs them on the Oxigraph store (`stkg.shacl`),
+handing any shape it cannot compile to pySHACL and saying so in `report.engine`; `pyshacl`
+runs pySHACL alone, the reference implementation both are tested against. Everything else
+(`stkg validate`, gap reports) reads the `ValidationReport`, which carries, per result, the
+named shape it comes from, the framework requirements that shape operationalises, and the
+systems the focus node belongs to. `validate_focus` and `revalidate` validate only what a
+change can affect (incremental validation).
 
 pySHACL changes rdflib's process-wide literal handling while it runs; `validate` restores it.
 """
@@ -12,74 +15,65 @@ pySHACL changes rdflib's process-wide literal handling while it runs; `validate`
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
 import rdflib.term
-from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.namespace import SH
 
 from stkg.errors import StkgError
 from stkg.namespace import STKG_NS
-from stkg.project import GRAPH_BASE, Project, external_source
-from stkg.store import Source, Store, read_quads
+from stkg.project import Project, external_source
+from stkg.shacl import engine as compiled
+from stkg.shacl.compile import Plan, compile_shapes
+from stkg.shacl.terms import to_ox
+from stkg.store import OxigraphStore, Store
+from stkg.validate_graphs import (
+    BACKGROUND_FOLDERS,
+    RESULTS_GRAPH,
+    SHAPES_PREFIX,
+    data_graph_names,
+    exact_literals,
+    graphs_from_store,
+    merge,
+    project_background,
+    project_shapes,
+    rdflib_graph,
+    read_graph,
+    split_graphs,
+    store_graphs,
+    store_shapes,
+)
+from stkg.validate_report import (
+    FRAMEWORK_BASE,
+    SEVERITIES,
+    Background,
+    EngineInfo,
+    GraphBackground,
+    RequirementRef,
+    StoreBackground,
+    ValidationReport,
+    ValidationResult,
+    explain,
+    top_results,
+)
 
-RESULTS_GRAPH = GRAPH_BASE + "validation"  # where --store-results puts the report
-SHAPES_PREFIX = GRAPH_BASE + "shapes/"
-FRAMEWORK_BASE = "https://w3id.org/stkg/framework/"
-SEVERITIES = ("Violation", "Warning", "Info")  # most severe first; SHACL allows others
-BACKGROUND_FOLDERS = ("ontology/", "data/frameworks/")  # loaded under files given to validate
+ENGINES = ("sparql", "pyshacl")
 
-_STS = URIRef(STKG_NS + "SocialTechnicalSystem")
-_OPERATIONALISES = URIRef(STKG_NS + "operationalises")
-
-
-@dataclass(frozen=True)
-class RequirementRef:
-    """A framework requirement a shape operationalises, as a report shows it."""
-
-    iri: str
-    framework: str | None
-    notation: str | None
-
-
-@dataclass(frozen=True)
-class ValidationResult:
-    focus_node: str
-    severity: str  # "Violation", "Warning" or "Info"
-    message: str
-    path: str | None
-    value: str | None
-    source_shape: str  # the named shape (an anonymous property shape resolves to its parent)
-    requirements: tuple[RequirementRef, ...] = ()
-    systems: tuple[str, ...] = ()  # systems the focus node is, or belongs to
-
-
-@dataclass
-class ValidationReport:
-    """The results of one validation run, and the standard sh:ValidationReport graph."""
-
-    conforms: bool  # SHACL's answer: false as soon as there is any result, even an Info
-    results: list[ValidationResult]
-    graph: Graph
-    labels: dict[str, str] = field(default_factory=dict)
-
-    def counts(self) -> dict[str, int]:
-        counts = {s: 0 for s in SEVERITIES}
-        for result in self.results:
-            counts[result.severity] = counts.get(result.severity, 0) + 1
-        return counts
-
-    def fails(self, threshold: str = "Violation") -> bool:
-        """True when a result is at least as severe as `threshold`. A custom severity (any
-        IRI other than sh:Violation, sh:Warning, sh:Info) counts as a Violation."""
-        passing = SEVERITIES[SEVERITIES.index(threshold) + 1 :]
-        return any(r.severity not in passing for r in self.results)
+__all__ = [
+    "BACKGROUND_FOLDERS", "ENGINES", "FRAMEWORK_BASE", "RESULTS_GRAPH", "SEVERITIES",
+    "SHAPES_PREFIX", "EngineInfo", "RequirementRef", "ShapesError", "UnknownTerm",
+    "ValidationReport", "ValidationResult", "exact_literals", "graphs_from_store",
+    "known_terms", "merge", "project_background", "project_shapes", "rdflib_graph",
+    "rdflib_literal_handling_preserved", "read_graph", "revalidate", "split_graphs",
+    "store_graphs", "store_results", "unknown_terms", "validate", "validate_files",
+    "validate_focus",
+]  # fmt: skip
 
 
 class ShapesError(StkgError):
@@ -110,47 +104,60 @@ def rdflib_literal_handling_preserved() -> Iterator[None]:
         rdflib.NORMALIZE_LITERALS = normalize
 
 
-@contextmanager
-def exact_literals() -> Iterator[None]:
-    """Parse literals as written: SHACL compares terms, so "1"^^xsd:boolean must not become
-    "true" (rdflib normalises lexical forms by default)."""
-    normalize = rdflib.NORMALIZE_LITERALS
-    rdflib.NORMALIZE_LITERALS = False
-    try:
-        yield
-    finally:
-        rdflib.NORMALIZE_LITERALS = normalize
-
-
 def validate(
     data: Store | Graph | Sequence[Graph],
     shapes: Graph | None = None,
     *,
     only: Sequence[str] | None = None,
+    engine: str = "sparql",
 ) -> ValidationReport:
-    """Validate `data` against `shapes` with pySHACL and explain every result.
+    """Validate `data` against `shapes` and explain every result.
 
     `data` is a graph, several graphs (merged), or a store: then every graph except the
     shapes and earlier validation results is data, and `shapes` defaults to the store's
     `shapes/` graphs. Background knowledge (the ontology, so that subclasses count; the
     framework catalogues, for requirement notations) must be part of the data: use
-    `project_background`. `only` restricts validation to the named shapes.
+    `project_background`. `only` restricts validation to the named shapes. `engine` is
+    `sparql` (compiled, with a per-shape pySHACL fallback) or `pyshacl`.
     """
-    if isinstance(data, Graph):
-        data_graph = data
-    elif isinstance(data, Sequence):
-        data_graph = merge(data)
-    else:
-        data_graph, store_shapes = graphs_from_store(data)
-        shapes = store_shapes if shapes is None else shapes
-    if shapes is None:
-        raise ValueError("validate() needs a shapes graph")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}; use one of {ENGINES}")
+    if isinstance(data, (Graph, Sequence)):
+        data_graph = data if isinstance(data, Graph) else merge(data)
+        if shapes is None:
+            raise ValueError("validate() needs a shapes graph")
+        if engine == "pyshacl":
+            return _pyshacl_report(data_graph, shapes, only)
+        store = OxigraphStore()
+        store.add_quads(ox.Quad(*(to_ox(t) for t in triple)) for triple in data_graph)
+        restore = compiled.canonical_literals(
+            o for o in data_graph.objects() if isinstance(o, rdflib.Literal)
+        )
+        return _sparql(
+            store, None, shapes, only, lambda: data_graph, GraphBackground(data_graph),
+            restore=restore,
+        )  # fmt: skip
+    if engine == "pyshacl":
+        data_graph, store_shape_graph = graphs_from_store(data)
+        return _pyshacl_report(data_graph, shapes or store_shape_graph, only)
+    names = data_graph_names(data)
+    return _sparql(
+        data,
+        names,
+        shapes if shapes is not None else store_shapes(data),
+        only,
+        lambda: merge(list(store_graphs(data, names).values())),
+        StoreBackground(data, names),
+    )
+
+
+def _pyshacl(data: Graph, shapes: Graph, only: Sequence[str] | None) -> Graph:
     with rdflib_literal_handling_preserved():
         import pyshacl  # imported here: importing it must not change anything either
 
         try:
-            conforms, report_graph, _ = pyshacl.validate(
-                data_graph,
+            _, report_graph, _ = pyshacl.validate(
+                data,
                 shacl_graph=shapes,
                 advanced=True,  # SPARQL targets select high-impact, deployed, high-risk systems
                 inference="none",
@@ -161,211 +168,155 @@ def validate(
             raise ShapesError(f"the shapes cannot be applied: {error}") from error
     if not isinstance(report_graph, Graph):  # pySHACL's ValidationFailure
         raise ShapesError(f"the shapes cannot be applied: {report_graph}")
-    return _explain(bool(conforms), report_graph, data_graph, shapes)
+    return report_graph
 
 
-def _explain(conforms: bool, report: Graph, data: Graph, shapes: Graph) -> ValidationReport:
-    systems = _systems(data)
-    requirements: dict[URIRef, RequirementRef] = {}
-    results = []
-    for node in report.subjects(RDF.type, SH.ValidationResult):
-        focus = report.value(node, SH.focusNode)
-        shape = _named_shape(shapes, report.value(node, SH.sourceShape))
-        reqs = []
-        for iri in sorted(_operationalised(shapes, report.value(node, SH.sourceShape))):
-            if iri not in requirements:
-                requirements[iri] = _requirement(data, iri)
-            reqs.append(requirements[iri])
-        severity = report.value(node, SH.resultSeverity)
-        path = report.value(node, SH.resultPath)
-        value = report.value(node, SH.value)
-        results.append(
-            ValidationResult(
-                focus_node=_text(focus),
-                severity=_severity(severity),
-                message=_message(report, node),
-                path=_text(path) if isinstance(path, URIRef) else None,
-                value=_text(value) if value is not None else None,
-                source_shape=_text(shape),
-                requirements=tuple(reqs),
-                systems=_systems_of(data, focus, systems),
-            )
-        )
-    results.sort(key=_sort_key)
-    labels = {}
-    for result in results:
-        for iri in (result.focus_node, *result.systems):
-            label = data.value(URIRef(iri), RDFS.label)
-            if label is not None:
-                labels[iri] = str(label)
-    return ValidationReport(conforms, results, report, labels)
+def _pyshacl_report(data: Graph, shapes: Graph, only: Sequence[str] | None) -> ValidationReport:
+    graph = _pyshacl(data, shapes, only)
+    conforms = not top_results(graph)
+    return explain(conforms, graph, shapes, GraphBackground(data), EngineInfo("pyshacl"))
 
 
-def _sort_key(result: ValidationResult) -> tuple:
-    return (
-        result.systems or ("~",),
-        SEVERITIES.index(result.severity) if result.severity in SEVERITIES else -1,
-        result.source_shape,
-        result.focus_node,
-        result.value or "",
+def _sparql(
+    store: Store,
+    names: Sequence[str] | None,
+    shapes: Graph,
+    only: Sequence[str] | None,
+    data_graph: Callable[[], Graph],
+    background: Background,
+    plan: Plan | None = None,
+    focused: tuple[int, int] | None = None,
+    restore: dict | None = None,
+) -> ValidationReport:
+    """Run the compiled checks; shapes that did not compile go to pySHACL on `data_graph()`."""
+    targets = compiled.TargetCache(store, names)
+    if plan is None:
+        only_shapes = [URIRef(s) for s in only] if only else None
+        plan = compile_shapes(shapes, only=only_shapes, resolve=targets)
+    done = compiled.run(store, plan, names, restore)
+    graph = compiled.report_graph(done.results, shapes)
+    if plan.fallback:
+        _add_fallback(graph, _pyshacl(data_graph(), shapes, _fallback_names(plan)), plan, shapes)
+    conforms = not top_results(graph)
+    graph.set((next(graph.subjects(RDF.type, SH.ValidationReport)), SH.conforms,
+               rdflib.Literal(conforms)))  # fmt: skip
+    info = EngineInfo(
+        "sparql",
+        tuple(str(s) for s in plan.compiled),
+        tuple((_name(s), why) for s, why in sorted(plan.fallback.items(), key=str)),
+        done.queries + len(targets.found) + (focused[1] if focused else 0),
+        focused[0] if focused else None,
     )
+    return explain(conforms, graph, shapes, background, info)
 
 
-def _severity(term: rdflib.term.Node | None) -> str:
-    """ "Violation", "Warning", "Info" for SHACL's own; the IRI of a custom severity."""
-    if term is None:
-        return "Violation"
-    name = str(term).removeprefix(str(SH))
-    return name if name in SEVERITIES else str(term)
+def _name(node: rdflib.term.Node) -> str:
+    return f"_:{node}" if isinstance(node, BNode) else str(node)
 
 
-def _text(term: object) -> str:
-    return f"_:{term}" if isinstance(term, BNode) else str(term)
+def _fallback_names(plan: Plan) -> list[str] | None:
+    """pySHACL's use_shapes takes IRIs only: with an anonymous fallback shape, run all."""
+    if any(isinstance(s, BNode) for s in plan.fallback):
+        return None
+    return [str(s) for s in plan.fallback]
 
 
-def _message(report: Graph, node: rdflib.term.Node) -> str:
-    messages = list(report.objects(node, SH.resultMessage))
-    english = [m for m in messages if isinstance(m, Literal) and m.language in (None, "en")]
-    return str((english or messages or [""])[0])
-
-
-def _parents(shapes: Graph, shape: rdflib.term.Node) -> list[rdflib.term.Node]:
-    return list(shapes.subjects(SH.property, shape))
-
-
-def _named_shape(shapes: Graph, shape: rdflib.term.Node | None) -> rdflib.term.Node | None:
-    """The IRI-named shape a result comes from: anonymous property shapes belong to one."""
-    seen = set()
-    while isinstance(shape, BNode) and shape not in seen:
-        seen.add(shape)
-        parents = _parents(shapes, shape)
-        if not parents:
-            break
-        shape = parents[0]
-    return shape
-
-
-def _operationalised(shapes: Graph, shape: rdflib.term.Node | None) -> set[URIRef]:
-    """Requirements linked from the shape or any shape it is part of."""
-    found: set[URIRef] = set()
-    todo, seen = [shape], set()
-    while todo:
-        current = todo.pop()
-        if current is None or current in seen:
+def _add_fallback(graph: Graph, fallback: Graph, plan: Plan, shapes: Graph) -> None:
+    """Copy pySHACL's results for the fallback shapes into the compiled report."""
+    report = next(graph.subjects(RDF.type, SH.ValidationReport))
+    owned = set()
+    for shape in plan.fallback:
+        todo = [shape]
+        while todo:
+            current = todo.pop()
+            if current not in owned:
+                owned.add(current)
+                todo += list(shapes.objects(current, SH.property))
+    for result in fallback.subjects(RDF.type, SH.ValidationResult):
+        if fallback.value(result, SH.sourceShape) not in owned:
             continue
-        seen.add(current)
-        found |= {o for o in shapes.objects(current, _OPERATIONALISES) if isinstance(o, URIRef)}
-        todo += _parents(shapes, current)
-    return found
+        graph.add((report, SH.result, result))
+        todo, seen = [result], set()
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for p, o in fallback.predicate_objects(node):
+                graph.add((node, p, o))
+                if isinstance(o, BNode):
+                    todo.append(o)
 
 
-def _requirement(data: Graph, iri: URIRef) -> RequirementRef:
-    """Notation and framework from the catalogue when it is loaded, else from the IRI scheme."""
-    notation = data.value(iri, SKOS.notation)
-    scheme = data.value(iri, SKOS.inScheme) or data.value(iri, SKOS.topConceptOf)
-    return RequirementRef(
-        str(iri),
-        str(scheme) if scheme is not None else _scheme_of(str(iri)),
-        str(notation) if notation is not None else _notation_of(str(iri)),
+# --- incremental validation -----------------------------------------------------------------
+
+
+def validate_focus(
+    store: Store, focus_nodes: Iterable[str | rdflib.term.Node], shapes: Graph | None = None
+) -> ValidationReport:
+    """Validate only these focus nodes, each against the shapes that target it: the cost is
+    in proportion to the nodes, not to the store (`report.engine` counts queries and focus
+    nodes). Shapes that do not compile need the whole data graph (pySHACL)."""
+    names = data_graph_names(store)
+    shapes = shapes if shapes is not None else store_shapes(store)
+    nodes = [URIRef(n) if isinstance(n, str) else n for n in focus_nodes]
+    plan, pairs, queries = compiled.focus_plan(store, shapes, nodes, names)
+    return _sparql(
+        store, names, shapes, None, lambda: merge(list(store_graphs(store, names).values())),
+        StoreBackground(store, names), plan, (pairs, queries),
+    )  # fmt: skip
+
+
+def revalidate(
+    store: Store, changed: Iterable[str | rdflib.term.Node], shapes: Graph | None = None
+) -> ValidationReport:
+    """After `changed` nodes (e.g. one system) changed, recompute the results of every focus
+    node within their neighbourhood (`stkg.shacl.engine.neighbourhood`) and replace those
+    results in the stored results graph. Without a stored report, validate everything."""
+    names = data_graph_names(store)
+    if RESULTS_GRAPH not in store.graphs():
+        report = validate(store, shapes)
+        store_results(store, report)
+        return report
+    nodes = [URIRef(n) if isinstance(n, str) else n for n in changed]
+    affected = compiled.neighbourhood(store, nodes, names)
+    report = validate_focus(store, affected, shapes)
+    values = " ".join(str(to_ox(n)) for n in sorted(affected, key=str))
+    g = f"<{RESULTS_GRAPH}>"
+    store.update(
+        f"PREFIX sh: <{SH}> DELETE {{ GRAPH {g} {{ ?report sh:result ?r . ?r ?p ?o }} }} "
+        f"WHERE {{ GRAPH {g} {{ VALUES ?f {{ {values} }} ?r sh:focusNode ?f . "
+        f"?report sh:result ?r . ?r ?p ?o }} }}"
     )
+    triples = [t for t in report.graph if t[1] != SH.conforms and t[0] != t[1]]
+    text = _template(report.graph, triples)
+    store.update(
+        f"PREFIX sh: <{SH}> INSERT {{ GRAPH {g} {{ {text} }} }} "
+        f"WHERE {{ GRAPH {g} {{ ?report a sh:ValidationReport }} }}"
+    )
+    store.update(
+        f"PREFIX sh: <{SH}> DELETE {{ GRAPH {g} {{ ?report sh:conforms ?c }} }} "
+        f"INSERT {{ GRAPH {g} {{ ?report sh:conforms ?now }} }} WHERE {{ GRAPH {g} {{ "
+        f"?report a sh:ValidationReport ; sh:conforms ?c }} "
+        f"BIND(NOT EXISTS {{ GRAPH {g} {{ ?report sh:result ?any }} }} AS ?now) }}"
+    )
+    return report
 
 
-def _scheme_of(iri: str) -> str | None:
-    if not iri.startswith(FRAMEWORK_BASE):
-        return None
-    slug = iri[len(FRAMEWORK_BASE) :].split("/", 1)[0]
-    return FRAMEWORK_BASE + slug
+def _template(graph: Graph, triples: list[tuple]) -> str:
+    """Triples as an update template, the new report node replaced by the stored one's."""
+    [report] = graph.subjects(RDF.type, SH.ValidationReport)
+    lines = []
+    for triple in triples:
+        if triple[0] == report and triple[1] == RDF.type:
+            continue
+        terms = ["?report" if t == report else _template_term(t) for t in triple]
+        lines.append(" ".join(terms) + " .")
+    return "\n".join(lines)
 
 
-_ANNEX_POINT = re.compile(r"annex-III-(\d+)(?:-([a-z]))?$")
-
-
-def _notation_of(iri: str) -> str | None:
-    """The official code, read from an IRI of the shared scheme (docs/decisions.md)."""
-    scheme = _scheme_of(iri)
-    if scheme is None or not iri.startswith(scheme + "/"):
-        return None
-    local = iri[len(scheme) + 1 :]
-    if scheme.endswith("/nist-ai-rmf"):
-        return local.replace("-", " ", 1)
-    if scheme.endswith("/eu-ai-act"):
-        if local.startswith("art-"):
-            return "Art. " + local[4:]
-        point = _ANNEX_POINT.match(local)
-        if point:
-            return f"III.{point[1]}" + (f"({point[2]})" if point[2] else "")
-    return local
-
-
-def _systems(data: Graph) -> set[rdflib.term.Node]:
-    classes = set(data.transitive_subjects(RDFS.subClassOf, _STS))
-    return {s for c in classes for s in data.subjects(RDF.type, c)}
-
-
-def _systems_of(
-    data: Graph, focus: rdflib.term.Node | None, systems: set[rdflib.term.Node]
-) -> tuple[str, ...]:
-    if focus is None:
-        return ()
-    if focus in systems:
-        return (_text(focus),)
-    return tuple(sorted({_text(s) for s in data.subjects(None, focus) if s in systems}))
-
-
-# --- Building the graphs --------------------------------------------------------------------
-
-
-def merge(graphs: Sequence[Graph]) -> Graph:
-    merged = Graph()
-    for graph in graphs:
-        for triple in graph:
-            merged.add(triple)
-    return merged
-
-
-def rdflib_graph(quads: Sequence[ox.Quad]) -> Graph:
-    """pyoxigraph quads as one rdflib graph (graph names dropped), through N-Triples."""
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-    text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-    with exact_literals():
-        return Graph().parse(data=text, format="nt")
-
-
-def store_graphs(store: Store) -> dict[str, Graph]:
-    """Every named graph of a store as an rdflib graph, except earlier validation results."""
-    with exact_literals():
-        return {
-            name: Graph().parse(data=store.export("nt", graph=name).decode("utf-8"), format="nt")
-            for name in store.graphs()
-            if name != RESULTS_GRAPH
-        }
-
-
-def graphs_from_store(store: Store) -> tuple[Graph, Graph]:
-    """(data, shapes) from a store: the `shapes/` graphs are shapes, everything else
-    (ontology, catalogues, data) is data."""
-    graphs = store_graphs(store)
-    return split_graphs(graphs)
-
-
-def split_graphs(graphs: dict[str, Graph]) -> tuple[Graph, Graph]:
-    shapes = [g for name, g in graphs.items() if name.startswith(SHAPES_PREFIX)]
-    data = [g for name, g in graphs.items() if not name.startswith(SHAPES_PREFIX)]
-    return merge(data), merge(shapes)
-
-
-def read_graph(sources: Sequence[Source]) -> Graph:
-    """Parse files (all before anything is used) into one graph; raises SourceError."""
-    return merge([rdflib_graph(read_quads(source)) for source in sources])
-
-
-def project_background(project: Project) -> Graph:
-    """What data files are validated with: the ontology and the framework catalogues."""
-    return read_graph([s for s in project.sources() if s.label.startswith(BACKGROUND_FOLDERS)])
-
-
-def project_shapes(project: Project) -> Graph:
-    return read_graph([s for s in project.sources() if s.label.startswith("shapes/")])
+def _template_term(term: rdflib.term.Node) -> str:
+    return f"_:{term}" if isinstance(term, BNode) else str(to_ox(term))
 
 
 def store_results(store: Store, report: ValidationReport) -> int:
@@ -401,10 +352,12 @@ def unknown_terms(data: Graph, known: set[str], source: str | None = None) -> li
     return found
 
 
-def validate_files(project: Project, paths: Sequence[Path]) -> tuple[ValidationReport, Graph]:
+def validate_files(
+    project: Project, paths: Sequence[Path], *, engine: str = "sparql"
+) -> tuple[ValidationReport, Graph]:
     """Validate data files with the project's ontology, catalogues and shapes as background.
 
     Returns the report and the files' own graph (for the unknown-term check)."""
     own = read_graph([external_source(path) for path in paths])
     data = merge([project_background(project), own])
-    return validate(data, project_shapes(project)), own
+    return validate(data, project_shapes(project), engine=engine), own

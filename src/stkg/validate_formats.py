@@ -23,6 +23,7 @@ def to_data(report: ValidationReport) -> dict[str, Any]:
     return {
         "conforms": report.conforms,
         "counts": report.counts(),
+        "engine": _engine(report),
         "results": [
             {
                 "focus_node": r.focus_node,
@@ -40,6 +41,30 @@ def to_data(report: ValidationReport) -> dict[str, Any]:
             for r in report.results
         ],
     }
+
+
+def _engine(report: ValidationReport) -> dict[str, Any] | None:
+    """Which engine ran, how many shapes it compiled, which it left to pySHACL and why."""
+    info = report.engine
+    if info is None:
+        return None
+    return {
+        "name": info.name,
+        "compiled": len(info.compiled),
+        "fallback": [{"shape": shape, "reason": why} for shape, why in info.fallback],
+    }
+
+
+def engine_note(report: ValidationReport) -> str | None:
+    """One line for text output when shapes were left to pySHACL (None otherwise)."""
+    info = report.engine
+    if info is None or not info.fallback:
+        return None
+    shapes = "; ".join(f"{shape_name(s)} ({why})" for s, why in info.fallback)
+    return (
+        f"Engine: {info.name}, {len(info.compiled)} shapes compiled to SPARQL, "
+        f"{len(info.fallback)} validated by pySHACL: {shapes}"
+    )
 
 
 def by_system(report: ValidationReport) -> dict[str, list[ValidationResult]]:
@@ -93,6 +118,9 @@ def render_text(report: ValidationReport) -> str:
             if r.requirements:
                 lines.append(f"            requirements: {_requirements(r)}")
         lines.append("")
+    note = engine_note(report)
+    if note:
+        lines.append(note)
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
 

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import click
 
+from stkg import progress
 from stkg.cli.workspace import Workspace
 from stkg.errors import SourceError
 from stkg.namespace import STKG_NS
 from stkg.project import GRAPH_BASE
 from stkg.validate import (
+    ENGINES,
     RESULTS_GRAPH,
     SEVERITIES,
     SHAPES_PREFIX,
@@ -19,7 +21,6 @@ from stkg.validate import (
     ValidationReport,
     known_terms,
     project_background,
-    split_graphs,
     store_graphs,
     store_results,
     unknown_terms,
@@ -54,6 +55,14 @@ class BadInput(click.ClickException):
     help="Exit with 1 when a result is at least this severe.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="sparql",
+    show_default=True,
+    help="sparql compiles the shapes to SPARQL on the store (a shape it cannot compile "
+    "falls back to pySHACL, and the report says which); pyshacl runs pySHACL alone.",
+)
+@click.option(
     "--store-results",
     "keep_results",
     is_flag=True,
@@ -61,7 +70,12 @@ class BadInput(click.ClickException):
 )
 @click.pass_obj
 def validate(
-    ws: Workspace, files: tuple[str, ...], fmt: str, fail_on: str, keep_results: bool
+    ws: Workspace,
+    files: tuple[str, ...],
+    fmt: str,
+    fail_on: str,
+    engine: str,
+    keep_results: bool,
 ) -> None:
     """Validate FILES, or the project's data when none is given, against the shapes.
 
@@ -70,7 +84,10 @@ def validate(
     when one does, 2 when a file cannot be parsed.
     """
     try:
-        report, unknown = _validate_files(ws, files) if files else _validate_store(ws)
+        with progress.status("Validating"):
+            report, unknown = (
+                _validate_files(ws, files, engine) if files else _validate_store(ws, engine)
+            )
     except SourceError as error:
         raise BadInput(str(error)) from None
     for term in unknown:
@@ -85,21 +102,20 @@ def validate(
 
 
 def _validate_files(
-    ws: Workspace, files: tuple[str, ...]
+    ws: Workspace, files: tuple[str, ...], engine: str
 ) -> tuple[ValidationReport, list[UnknownTerm]]:
     for name in files:
         if not Path(name).is_file():
             raise SourceError("no such file", name)
-    report, own = validate_files(ws.project, [Path(name) for name in files])
+    report, own = validate_files(ws.project, [Path(name) for name in files], engine=engine)
     known = known_terms(project_background(ws.project))
     return report, unknown_terms(own, known, ", ".join(files))
 
 
-def _validate_store(ws: Workspace) -> tuple[ValidationReport, list[UnknownTerm]]:
+def _validate_store(ws: Workspace, engine: str) -> tuple[ValidationReport, list[UnknownTerm]]:
     """The project's data as loaded in the store (with anything `stkg load` added)."""
+    report = run_validation(ws.store, engine=engine)
     graphs = store_graphs(ws.store)
-    data, shapes = split_graphs(graphs)
-    report = run_validation(data, shapes)
     known = set().union(
         *(known_terms(g) for name, g in graphs.items() if name.startswith(ONTOLOGY_PREFIX))
     )

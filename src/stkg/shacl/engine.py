@@ -1,0 +1,298 @@
+"""Run compiled checks on a store and write the standard sh:ValidationReport.
+
+`run` issues one SELECT per check and turns every row into a `Result`; `report_graph` writes
+the results as pySHACL does (focus node, path, value, source shape, constraint component,
+severity, messages), so reports from both engines compare triple for triple. `focus_plan`
+compiles the shapes for given focus nodes only: incremental validation.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib import RDF, BNode, Graph, Literal
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from stkg.errors import StkgError
+from stkg.shacl.compile import Check, Compiler, Plan, compile_shapes, targeted_shapes
+from stkg.shacl.terms import Unsupported, path_nodes, prologue, sparql_term, to_ox, to_rdflib
+from stkg.store import Store
+from stkg.validate_graphs import exact_literals
+
+
+class TargetCache:
+    """Evaluates each distinct SPARQL target once per run (shapes often share one)."""
+
+    def __init__(self, store: Store, default_graphs: Sequence[str] | None = None) -> None:
+        self.store, self.graphs = store, default_graphs
+        self.found: dict[str, list[Node] | None] = {}
+
+    def __call__(self, query: str) -> list[Node] | None:
+        if query not in self.found:
+            try:
+                answer = self.store.query(query, default_graphs=self.graphs)
+            except StkgError:
+                self.found[query] = None  # compiled into the checks, which then fall back
+                return None
+            nodes = {
+                to_rdflib(row[answer.variables.index("this")])
+                for row in answer.rows
+                if "this" in answer.variables and row[answer.variables.index("this")]
+            }
+            named = None if any(isinstance(n, BNode) for n in nodes) else sorted(nodes, key=str)
+            self.found[query] = named
+        return self.found[query]
+
+
+def canonical_literals(literals: Iterable[Literal]) -> dict[ox.Literal, Literal]:
+    """How Oxigraph will store each literal (it canonicalises values: "4.0"^^xsd:decimal
+    becomes "4"), mapped back to the literal as written."""
+    written = sorted(set(literals), key=str)
+    scratch = ox.Store()
+    predicate = ox.NamedNode("urn:stkg:literal")
+    scratch.extend(
+        ox.Quad(ox.BlankNode(f"l{i}"), predicate, to_ox(lit)) for i, lit in enumerate(written)
+    )
+    return {q.object: written[int(q.subject.value[1:])] for q in scratch}
+
+
+@dataclass(frozen=True)
+class Result:
+    check: Check
+    focus: Node
+    value: Node | None
+    path: Node | None
+    messages: tuple[Node, ...]
+    extra: tuple = ()  # the row's other values: pySHACL reports one result per such row
+
+
+@dataclass
+class Run:
+    """What a run did: the results, and the counts that show what it cost."""
+
+    results: list[Result] = field(default_factory=list)
+    queries: int = 0
+    focus_nodes: int = 0  # (shape, focus node) pairs a focused run evaluated
+
+
+def run(
+    store: Store,
+    plan: Plan,
+    default_graphs: Sequence[str] | None = None,
+    restore: dict[ox.Literal, Literal] | None = None,
+) -> Run:
+    """Run every check; a check the store cannot run moves its shape to the fallback.
+    `restore` maps literals as the store canonicalised them ("4"^^xsd:decimal) back to
+    how the data wrote them ("4.0"), when the data came from rdflib."""
+    done = Run()
+    restore = restore or {}
+    failed: dict[Node, str] = {}
+    by_shape: dict[Node, list[Result]] = {}
+    for check in plan.checks:
+        root = next((s for s, m in plan.members.items() if check.shape in m), check.shape)
+        if root in failed:
+            continue
+        try:
+            answer = store.query(check.query, default_graphs=default_graphs)
+        except StkgError as error:
+            failed[root] = f"the compiled query failed: {error}"
+            continue
+        done.queries += 1
+        with exact_literals(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Parsing weird boolean", UserWarning)
+            rows = [
+                {k: restore.get(t) or to_rdflib(t) for k, t in row.items()}
+                for row in answer.dicts()
+            ]
+        by_shape.setdefault(root, []).extend(_result(check, row) for row in rows)
+    for root, why in failed.items():
+        plan.compiled.remove(root)
+        plan.fallback[root] = why
+        by_shape.pop(root, None)
+    done.results = [r for results in by_shape.values() for r in results]
+    return done
+
+
+def _result(check: Check, terms: dict[str, Node]) -> Result:
+    focus = terms.pop("this")
+    value = terms.pop("value", None)
+    path = terms.pop("path", None)
+    if check.templated:
+        if value is None and check.path is None:
+            value = focus  # pySHACL: a node shape's SHACL-SPARQL result has the focus as value
+        bound = {**terms, "this": focus}
+        bound.update({k: v for k, v in (("path", path), ("value", value)) if v is not None})
+        messages = _templated(check, bound)
+    else:
+        messages = check.messages or (Literal(_generic(check)),)
+    extra = tuple(sorted((k, str(v)) for k, v in terms.items()))
+    return Result(check, focus, value, path if path is not None else check.path, messages, extra)
+
+
+def _templated(check: Check, bound: dict[str, Node]) -> tuple[Node, ...]:
+    """Messages as pySHACL writes them for SHACL-SPARQL results: {?var} replaced by the
+    row's value, the shape's messages first, each a plain literal."""
+
+    def fill(message: Node) -> Literal:
+        text = str(message)
+        for name, term in bound.items():
+            text = re.sub(r"\{[?$]" + re.escape(name) + r"\}", lambda _m, t=term: str(t), text)
+        return Literal(text)
+
+    messages = [fill(m) for m in check.messages]
+    messages += [fill(m) for m in check.extra_messages if m not in check.messages]
+    return tuple(messages) or (Literal(_generic(check)),)
+
+
+def _generic(check: Check) -> str:
+    name = str(check.component).removeprefix(str(SH)).removesuffix("ConstraintComponent")
+    return f"{name} constraint not satisfied"
+
+
+def report_graph(results: Iterable[Result], shapes: Graph) -> Graph:
+    """The sh:ValidationReport of the results, with blank-node paths described."""
+    graph = Graph()
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    seen, conforms = set(), True
+    for r in results:
+        key = (r.check, r.focus, r.path, r.value, r.messages, r.extra)
+        if key in seen:
+            continue
+        seen.add(key)
+        conforms = False
+        node = BNode()
+        graph.add((report, SH.result, node))
+        for p, o in (
+            (RDF.type, SH.ValidationResult),
+            (SH.focusNode, r.focus),
+            (SH.resultSeverity, r.check.severity),
+            (SH.sourceShape, r.check.shape),
+            (SH.sourceConstraintComponent, r.check.component),
+            (SH.resultPath, r.path),
+            (SH.value, r.value),
+            (SH.sourceConstraint, r.check.constraint),
+        ):
+            if o is not None:
+                graph.add((node, p, o))
+        for message in r.messages:
+            graph.add((node, SH.resultMessage, message))
+        if isinstance(r.path, BNode):
+            for triple in path_nodes(shapes, r.path):
+                graph.add(triple)
+    graph.add((report, SH.conforms, Literal(conforms)))
+    return graph
+
+
+# --- focused (incremental) validation ------------------------------------------------------
+
+
+def focus_plan(
+    store: Store,
+    shapes: Graph,
+    nodes: Iterable[Node],
+    default_graphs: Sequence[str] | None = None,
+) -> tuple[Plan, int, int]:
+    """Compile the shapes for `nodes` only: each shape gets, as focus nodes, the given nodes
+    it targets (found with queries bound to those nodes). Returns the plan, the number of
+    (shape, focus node) pairs, and the queries it took."""
+    candidates = sorted({n for n in nodes if not isinstance(n, BNode)}, key=str)
+    cache: dict[tuple[str, Node], bool] = {}
+    focus, pairs, queries, fallback = {}, 0, 0, {}
+    for shape in targeted_shapes(shapes):
+        compiler = Compiler(shapes)
+        try:
+            members, used = _members(store, compiler, shape, candidates, default_graphs, cache)
+        except Unsupported as why:
+            fallback[shape] = str(why)
+            continue
+        queries += used
+        if members:
+            values = " ".join(sparql_term(m) for m in members)
+            focus[shape] = _values(values)
+            pairs += len(members)
+    plan = compile_shapes(shapes, only=list(focus), focus=focus)
+    plan.fallback.update(fallback)
+    return plan, pairs, queries
+
+
+def _values(values: str) -> Callable[[str], str]:
+    return lambda v: f"VALUES {v} {{ {values} }}"
+
+
+def _members(
+    store: Store,
+    compiler: Compiler,
+    shape: Node,
+    candidates: list[Node],
+    default_graphs: Sequence[str] | None,
+    cache: dict[tuple[str, Node], bool],
+) -> tuple[list[Node], int]:
+    plain, selects = compiler.target_parts(shape)
+    if not candidates:
+        return [], 0
+    found, queries = set(), 0
+    if plain:
+        values = " ".join(sparql_term(c) for c in candidates)
+        union = " UNION ".join(f"{{ {p('?this')} }}" for p in plain)
+        answer = store.query(
+            f"SELECT DISTINCT ?this WHERE {{ VALUES ?this {{ {values} }} {union} }}",
+            default_graphs=default_graphs,
+        )
+        queries += 1
+        found |= {to_rdflib(row[0]) for row in answer.rows}
+    for select in selects:
+        text = prologue(compiler.prefixes) + select
+        for node in candidates:
+            if node in found:
+                continue
+            if (text, node) not in cache:  # shapes often share a target: ask once
+                answer = store.query(
+                    text, bindings={"this": to_ox(node)}, default_graphs=default_graphs
+                )
+                queries += 1
+                cache[text, node] = bool(answer.rows)
+            if cache[text, node]:
+                found.add(node)
+    return sorted(found, key=str), queries
+
+
+def neighbourhood(
+    store: Store, nodes: Iterable[Node], default_graphs: Sequence[str] | None = None
+) -> set[Node]:
+    """The nodes whose results can change when `nodes` change: the nodes, what they link
+    to within two links (a system's processes, and who performs them), and what links to
+    them directly (its responsibility assignments)."""
+    start = {n for n in nodes if not isinstance(n, BNode)}
+    if not start:
+        return set()
+    values = " ".join(sparql_term(n) for n in sorted(start, key=str))
+    answer = store.query(
+        f"SELECT DISTINCT ?n WHERE {{ VALUES ?s {{ {values} }} "
+        f"{{ ?s ?p ?n }} UNION {{ ?s ?p ?m . ?m ?q ?n FILTER(!isLiteral(?m)) }} "
+        f"UNION {{ ?n ?p ?s }} FILTER(!isLiteral(?n) && ?p != <{RDF.type}>) }}",
+        default_graphs=default_graphs,
+    )
+    return start | {to_rdflib(row[0]) for row in answer.rows}
+
+
+def _key(term: Node | None) -> str:
+    return "_:" if isinstance(term, BNode) else str(term)
+
+
+def result_keys(graph: Graph) -> list[tuple]:
+    """The compared fields of each result of a report graph, sorted; blank nodes (copied
+    paths, anonymous shapes) are anonymous, since each engine reads the shapes itself."""
+    keys = []
+    results = [r for n in graph.subjects(RDF.type, SH.ValidationReport)
+               for r in graph.objects(n, SH.result)]  # fmt: skip
+    for r in results:
+        keys.append(tuple(_key(graph.value(r, p)) for p in (
+            SH.focusNode, SH.resultPath, SH.value, SH.sourceShape, SH.resultSeverity,
+            SH.sourceConstraintComponent)))  # fmt: skip
+    return sorted(keys)

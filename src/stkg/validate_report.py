@@ -1,0 +1,320 @@
+"""The validation report: results explained with the requirements, systems and labels
+they concern, whichever engine found them.
+
+A `Background` answers those questions: from an rdflib data graph (files, pySHACL), or with
+a few batched SPARQL queries from the store (the compiled engine at scale).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import rdflib
+from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+from stkg.namespace import STKG_NS
+from stkg.shacl.terms import sparql_term, to_rdflib
+from stkg.store import Store
+
+FRAMEWORK_BASE = "https://w3id.org/stkg/framework/"
+SEVERITIES = ("Violation", "Warning", "Info")  # most severe first; SHACL allows others
+
+_STS = URIRef(STKG_NS + "SocialTechnicalSystem")
+_OPERATIONALISES = URIRef(STKG_NS + "operationalises")
+Node = rdflib.term.Node
+
+
+@dataclass(frozen=True)
+class RequirementRef:
+    """A framework requirement a shape operationalises, as a report shows it."""
+
+    iri: str
+    framework: str | None
+    notation: str | None
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    focus_node: str
+    severity: str  # "Violation", "Warning" or "Info"
+    message: str
+    path: str | None
+    value: str | None
+    source_shape: str  # the named shape (an anonymous property shape resolves to its parent)
+    requirements: tuple[RequirementRef, ...] = ()
+    systems: tuple[str, ...] = ()  # systems the focus node is, or belongs to
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """Which engine validated: `sparql` (shapes compiled to SPARQL, with the shapes it could
+    not compile left to pySHACL) or `pyshacl`; what a focused run cost."""
+
+    name: str
+    compiled: tuple[str, ...] = ()
+    fallback: tuple[tuple[str, str], ...] = ()  # (shape, reason)
+    queries: int = 0
+    focus_nodes: int | None = None  # (shape, focus node) pairs of a focused run
+
+
+@dataclass
+class ValidationReport:
+    """The results of one validation run, and the standard sh:ValidationReport graph."""
+
+    conforms: bool  # SHACL's answer: false as soon as there is any result, even an Info
+    results: list[ValidationResult]
+    graph: Graph
+    labels: dict[str, str] = field(default_factory=dict)
+    engine: EngineInfo | None = None
+
+    def counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in SEVERITIES}
+        for result in self.results:
+            counts[result.severity] = counts.get(result.severity, 0) + 1
+        return counts
+
+    def fails(self, threshold: str = "Violation") -> bool:
+        """True when a result is at least as severe as `threshold`. A custom severity (any
+        IRI other than sh:Violation, sh:Warning, sh:Info) counts as a Violation."""
+        passing = SEVERITIES[SEVERITIES.index(threshold) + 1 :]
+        return any(r.severity not in passing for r in self.results)
+
+
+class Background(Protocol):
+    def systems(self, focus: set[Node]) -> dict[Node, tuple[str, ...]]: ...
+    def labels(self, iris: set[str]) -> dict[str, str]: ...
+    def requirement(self, iri: URIRef) -> RequirementRef: ...
+
+
+class GraphBackground:
+    """Explanations from an rdflib data graph."""
+
+    def __init__(self, data: Graph) -> None:
+        self.data = data
+        classes = set(data.transitive_subjects(RDFS.subClassOf, _STS))
+        self.all_systems = {s for c in classes for s in data.subjects(RDF.type, c)}
+
+    def systems(self, focus: set[Node]) -> dict[Node, tuple[str, ...]]:
+        found = {}
+        for node in focus:
+            if node in self.all_systems:
+                found[node] = (_text(node),)
+            else:
+                owners = {_text(s) for s in self.data.subjects(None, node) if s in self.all_systems}
+                found[node] = tuple(sorted(owners))
+        return found
+
+    def labels(self, iris: set[str]) -> dict[str, str]:
+        found = {}
+        for iri in iris:
+            label = self.data.value(URIRef(iri), RDFS.label)
+            if label is not None:
+                found[iri] = str(label)
+        return found
+
+    def requirement(self, iri: URIRef) -> RequirementRef:
+        notation = self.data.value(iri, SKOS.notation)
+        scheme = self.data.value(iri, SKOS.inScheme) or self.data.value(iri, SKOS.topConceptOf)
+        return _requirement(iri, scheme, notation)
+
+
+class StoreBackground:
+    """Explanations from the store, in batched queries (no data leaves it)."""
+
+    BATCH = 2000
+
+    def __init__(self, store: Store, default_graphs: Sequence[str] | None = None) -> None:
+        self.store, self.graphs = store, default_graphs
+
+    def _rows(self, template: str, terms: Iterable[Node]) -> list[tuple]:
+        named = sorted({t for t in terms if not isinstance(t, BNode)}, key=str)
+        rows = []
+        for start in range(0, len(named), self.BATCH):
+            values = " ".join(sparql_term(t) for t in named[start : start + self.BATCH])
+            answer = self.store.query(template.replace("%s", values), default_graphs=self.graphs)
+            rows += [tuple(to_rdflib(t) if t is not None else None for t in r) for r in answer.rows]
+        return rows
+
+    def systems(self, focus: set[Node]) -> dict[Node, tuple[str, ...]]:
+        system = f"?c <{RDFS.subClassOf}>* <{_STS}> ."
+        rows = self._rows(
+            f"SELECT ?f ?s WHERE {{ {{ VALUES ?f {{ %s }} ?s ?p ?f . ?s a ?c . {system} }} "
+            f"UNION {{ VALUES ?s {{ %s }} ?s a ?c . {system} BIND(?s AS ?f) }} }}",
+            focus,
+        )
+        found: dict[Node, set[str]] = {}
+        for f, s in rows:
+            found.setdefault(f, set()).add(_text(s))
+        return {
+            f: (_text(f),) if _text(f) in found.get(f, ()) else tuple(sorted(found.get(f, ())))
+            for f in focus
+        }
+
+    def labels(self, iris: set[str]) -> dict[str, str]:
+        rows = self._rows(
+            f"SELECT ?i ?l WHERE {{ VALUES ?i {{ %s }} ?i <{RDFS.label}> ?l }} ORDER BY ?i ?l",
+            (URIRef(i) for i in iris),
+        )
+        found: dict[str, str] = {}
+        for iri, label in rows:
+            found.setdefault(str(iri), str(label))
+        return found
+
+    def requirement(self, iri: URIRef) -> RequirementRef:
+        rows = self._rows(
+            "SELECT ?n ?s WHERE { VALUES ?r { %s } "
+            f"OPTIONAL {{ ?r <{SKOS.notation}> ?n }} "
+            f"OPTIONAL {{ {{ ?r <{SKOS.inScheme}> ?s }} "
+            f"UNION {{ ?r <{SKOS.topConceptOf}> ?s }} }} }}",
+            [iri],
+        )
+        notation, scheme = rows[0] if rows else (None, None)
+        return _requirement(iri, scheme, notation)
+
+
+def explain(
+    conforms: bool,
+    report: Graph,
+    shapes: Graph,
+    background: Background,
+    engine: EngineInfo | None = None,
+) -> ValidationReport:
+    """The report's results with requirements, systems and labels, in report order."""
+    nodes = top_results(report)
+    systems = background.systems({report.value(n, SH.focusNode) for n in nodes})
+    requirements: dict[URIRef, RequirementRef] = {}
+    results = []
+    for node in nodes:
+        focus = report.value(node, SH.focusNode)
+        source = report.value(node, SH.sourceShape)
+        reqs = []
+        for iri in sorted(_operationalised(shapes, source)):
+            if iri not in requirements:
+                requirements[iri] = background.requirement(iri)
+            reqs.append(requirements[iri])
+        path = report.value(node, SH.resultPath)
+        value = report.value(node, SH.value)
+        results.append(
+            ValidationResult(
+                focus_node=_text(focus),
+                severity=_severity(report.value(node, SH.resultSeverity)),
+                message=_message(report, node, shapes, source),
+                path=_text(path) if isinstance(path, URIRef) else None,
+                value=_text(value) if value is not None else None,
+                source_shape=_text(_named_shape(shapes, source)),
+                requirements=tuple(reqs),
+                systems=systems.get(focus, ()),
+            )
+        )
+    results.sort(key=_sort_key)
+    labels = background.labels({i for r in results for i in (r.focus_node, *r.systems)})
+    return ValidationReport(conforms, results, report, labels, engine)
+
+
+def top_results(report: Graph) -> list[Node]:
+    """The report's own results (sh:result), not results nested under sh:detail."""
+    return [r for node in report.subjects(RDF.type, SH.ValidationReport)
+            for r in report.objects(node, SH.result)]  # fmt: skip
+
+
+def _sort_key(result: ValidationResult) -> tuple:
+    return (
+        result.systems or ("~",),
+        SEVERITIES.index(result.severity) if result.severity in SEVERITIES else -1,
+        result.source_shape,
+        result.focus_node,
+        result.value or "",
+        result.message,
+    )
+
+
+def _severity(term: Node | None) -> str:
+    """ "Violation", "Warning", "Info" for SHACL's own; the IRI of a custom severity."""
+    if term is None:
+        return "Violation"
+    name = str(term).removeprefix(str(SH))
+    return name if name in SEVERITIES else str(term)
+
+
+def _text(term: object) -> str:
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
+
+
+def _message(report: Graph, node: Node, shapes: Graph, source: Node | None) -> str:
+    """The English message; when a SHACL-SPARQL result has the shape's message and its
+    constraint's, the constraint's (it names the values), whatever order the graph has."""
+    messages = sorted(report.objects(node, SH.resultMessage), key=str)
+    english = [m for m in messages if isinstance(m, Literal) and m.language in (None, "en")]
+    own = {str(m) for m in shapes.objects(source, SH.message)} if source is not None else set()
+    specific = [m for m in english if str(m) not in own]
+    return str((specific or english or messages or [""])[0])
+
+
+def _parents(shapes: Graph, shape: Node) -> list[Node]:
+    return list(shapes.subjects(SH.property, shape))
+
+
+def _named_shape(shapes: Graph, shape: Node | None) -> Node | None:
+    """The IRI-named shape a result comes from: anonymous property shapes belong to one."""
+    seen = set()
+    while isinstance(shape, BNode) and shape not in seen:
+        seen.add(shape)
+        parents = _parents(shapes, shape)
+        if not parents:
+            break
+        shape = parents[0]
+    return shape
+
+
+def _operationalised(shapes: Graph, shape: Node | None) -> set[URIRef]:
+    """Requirements linked from the shape or any shape it is part of."""
+    found: set[URIRef] = set()
+    todo, seen = [shape], set()
+    while todo:
+        current = todo.pop()
+        if current is None or current in seen:
+            continue
+        seen.add(current)
+        found |= {o for o in shapes.objects(current, _OPERATIONALISES) if isinstance(o, URIRef)}
+        todo += _parents(shapes, current)
+    return found
+
+
+def _requirement(iri: URIRef, scheme: Node | None, notation: Node | None) -> RequirementRef:
+    """Notation and framework from the catalogue when it is loaded, else from the IRI scheme."""
+    return RequirementRef(
+        str(iri),
+        str(scheme) if scheme is not None else _scheme_of(str(iri)),
+        str(notation) if notation is not None else _notation_of(str(iri)),
+    )
+
+
+def _scheme_of(iri: str) -> str | None:
+    if not iri.startswith(FRAMEWORK_BASE):
+        return None
+    slug = iri[len(FRAMEWORK_BASE) :].split("/", 1)[0]
+    return FRAMEWORK_BASE + slug
+
+
+_ANNEX_POINT = re.compile(r"annex-III-(\d+)(?:-([a-z]))?$")
+
+
+def _notation_of(iri: str) -> str | None:
+    """The official code, read from an IRI of the shared scheme (docs/decisions.md)."""
+    scheme = _scheme_of(iri)
+    if scheme is None or not iri.startswith(scheme + "/"):
+        return None
+    local = iri[len(scheme) + 1 :]
+    if scheme.endswith("/nist-ai-rmf"):
+        return local.replace("-", " ", 1)
+    if scheme.endswith("/eu-ai-act"):
+        if local.startswith("art-"):
+            return "Art. " + local[4:]
+        point = _ANNEX_POINT.match(local)
+        if point:
+            return f"III.{point[1]}" + (f"({point[2]})" if point[2] else "")
+    return local
