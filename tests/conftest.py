@@ -76,6 +76,19 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="session")
+def explorer_app(project):
+    """An app over its own copy of the project: explorer pages derive the EU AI Act
+    classification into the store on first use, which must not leak into the shared `store`."""
+    return create_app({"STKG_QUERY_WORKERS": 0}, project=project, store=project.open_store())
+
+
+@pytest.fixture
+def explorer(explorer_app):
+    """A test client for the explorer pages."""
+    return explorer_app.test_client()
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

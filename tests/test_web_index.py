@@ -1,18 +1,20 @@
-"""The start page and its JSON twin."""
+"""The start page, a portfolio dashboard, and its JSON twin."""
 
 from __future__ import annotations
 
 import re
 
+from page_checks import assert_accessible_page
 from stkg.summary import summarize
 from stkg.web import create_app
 
 
-def test_start_page_shows_what_was_loaded(client, project, store):
-    page = client.get("/")
+def test_start_page_shows_what_was_loaded(explorer, explorer_app):
+    page = explorer.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    counts = summarize(store, project)["counts"]
+    state = explorer_app.extensions["stkg"]
+    counts = summarize(state["store"], state["project"])["counts"]
     for name, value in counts.items():
         match = re.search(rf'id="count-{name}">(\d+)<', html)
         assert match, f"count {name} missing from the page"
@@ -20,8 +22,9 @@ def test_start_page_shows_what_was_loaded(client, project, store):
     assert "ontology/stkg.ttl" in html
 
 
-def test_json_twin_has_the_same_data(client):
-    data = client.get("/index.json").get_json()
+def test_json_twin_keeps_its_keys_and_adds_the_dashboard(explorer):
+    data = explorer.get("/index.json").get_json()
+    assert {"version", "project", "counts", "graphs", "dashboard"} <= set(data)
     assert set(data["counts"]) == {
         "systems",
         "classes",
@@ -35,10 +38,48 @@ def test_json_twin_has_the_same_data(client):
     assert any(g["source"] == "ontology/stkg.ttl" for g in data["graphs"])
 
 
-def test_page_links_its_json_twin_and_loads_no_remote_resources(client):
-    html = client.get("/").get_data(as_text=True)
+def test_dashboard_counts_add_up_to_the_portfolio(explorer):
+    data = explorer.get("/index.json").get_json()
+    board, systems = data["dashboard"], data["counts"]["systems"]
+    for chart in ("systems_by_impact", "systems_by_stage"):
+        assert sum(row["count"] for row in board[chart]) == systems, chart
+    impact = {row["label"]: row["count"] for row in board["systems_by_impact"]}
+    assert impact["not recorded"] == 1  # the next-best-offer model records nothing
+    # every system has at least one tier (or is counted as unclassified)
+    assert sum(row["count"] for row in board["systems_by_tier"]) >= systems
+    gaps = explorer.get("/gaps.json").get_json()
+    assert {r["label"]: r["count"] for r in board["gaps_by_severity"]} == gaps["counts"]
+    assert board["open_gaps"] == gaps["results"]
+    frameworks = {row["label"] for row in board["gaps_by_framework"]}
+    assert {"NIST AI RMF 1.0", "ISO/IEC 42001:2023", "EU AI Act"} <= frameworks
+
+
+def test_each_chart_is_also_a_table_of_its_numbers_with_links(explorer):
+    html = explorer.get("/").get_data(as_text=True)
+    board = explorer.get("/index.json").get_json()["dashboard"]
+    for chart_id, key in [
+        ("chart-impact", "systems_by_impact"),
+        ("chart-severity", "gaps_by_severity"),
+    ]:
+        table = re.search(rf'<table class="bars" id="{chart_id}">(.*?)</table>', html, re.S)
+        assert table, chart_id
+        for row in board[key]:
+            assert f">{row['count']}</td>" in table.group(1)
+            assert row["url"].replace("&", "&amp;") in table.group(1)
+    assert 'aria-hidden="true"' in html  # bars are decoration; the numbers are the text
+
+
+def test_a_chart_link_leads_to_the_systems_it_counts(explorer):
+    board = explorer.get("/index.json").get_json()["dashboard"]
+    high = next(r for r in board["systems_by_impact"] if r["label"] == "high impact")
+    listed = explorer.get(high["url"].replace("/systems", "/systems.json", 1)).get_json()
+    assert listed["paging"]["total"] == high["count"]
+
+
+def test_dashboard_is_accessible_and_self_contained(explorer):
+    html = explorer.get("/").get_data(as_text=True)
     assert 'href="/index.json"' in html
-    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert_accessible_page(html)
 
 
 def test_the_app_is_never_in_debug_mode_and_limits_request_size(mini_project):

@@ -1,20 +1,85 @@
-"""The start page: what was loaded. `/` and its JSON twin `/index.json`."""
+"""The start page, a portfolio dashboard: `/` and its JSON twin `/index.json`.
+
+It keeps what was loaded (counts, graphs, project, version) and adds the portfolio at a
+glance: systems by impact level, lifecycle stage and EU AI Act tier (COUNT queries, the
+same as the `/systems` facets), and open gaps by severity and by framework (from the app's
+cached validation). The page draws each as bars beside a table of the numbers.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
 
 from stkg import __version__
 from stkg.summary import summarize
+from stkg.validate import SEVERITIES
+from stkg.web.classification import ensure_classification
+from stkg.web.gaps import gap_index
+from stkg.web.systems import facet_counts
+from stkg.web.terms import describe
 
 blueprint = Blueprint("index", __name__)
+
+TONES = {"Violation": "bad", "Warning": "warn", "Info": "info"}
+
+
+def dashboard_data() -> dict[str, Any]:
+    """The portfolio in numbers, each with the link to the systems or gaps it counts."""
+    ensure_classification()
+
+    def facet(name: str) -> list[dict[str, Any]]:
+        return [
+            {**row, "url": url_for("systems.systems_page", **{name: row["value"]})}
+            for row in facet_counts(name, {})
+        ]
+
+    index = gap_index()
+    counts = index.report.counts()
+    by_framework: Counter[str] = Counter()
+    for result in index.report.results:
+        for framework in {r.framework for r in result.requirements if r.framework}:
+            by_framework[framework] += 1
+    labels = describe(by_framework)
+    return {
+        "systems_by_impact": facet("impact"),
+        "systems_by_stage": facet("stage"),
+        "systems_by_tier": facet("tier"),
+        "gaps_by_severity": [
+            {
+                "value": s,
+                "label": s,
+                "count": counts.get(s, 0),
+                "tone": TONES.get(s),
+                "url": url_for("gaps.gaps_page", severity=s),
+            }
+            for s in SEVERITIES
+        ],
+        "gaps_by_framework": [
+            {
+                "value": f,
+                "label": labels[f].label,
+                "count": n,
+                "systems": len(index.systems_by_framework.get(f, ())),
+                "url": url_for("gaps.gaps_page", framework=f, group="requirement"),
+            }
+            for f, n in sorted(by_framework.items(), key=lambda i: (-i[1], labels[i[0]].label))
+        ],
+        "systems_with_gaps": len(index.by_system),
+        "open_gaps": len(index.report.results),
+    }
 
 
 def index_data() -> dict[str, Any]:
     stkg = current_app.extensions["stkg"]
-    return {"version": __version__, **summarize(stkg["store"], stkg["project"])}
+    dashboard = dashboard_data()  # first: it may derive the classification graph
+    return {
+        "version": __version__,
+        **summarize(stkg["store"], stkg["project"]),
+        "dashboard": dashboard,
+    }
 
 
 @blueprint.get("/")

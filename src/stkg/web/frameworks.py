@@ -1,0 +1,335 @@
+"""`/frameworks` and `/frameworks/<slug>`: the catalogues as requirement trees.
+
+A framework page shows every requirement in its hierarchy (`skos:broader`) with its official
+text where the licence allows (`stkg:officialText`; ISO/IEC 42001 has identifiers and titles
+only), the mapped requirements of other frameworks with their relationship read from this
+side (a mapping stated the other way round is shown with its inverse relationship), how many
+systems implement it (a control that `stkg:implements` it governs them) and how many fail it
+(a gap from a shape that `stkg:operationalises` it). Counts, never system lists, so the page
+does not grow with the portfolio.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, render_template, url_for
+
+from stkg.web.gaps import gap_index
+from stkg.web.tables import csv_response
+from stkg.web.terms import (
+    FRAMEWORK_BASE,
+    PREFIX_LINES,
+    anchor,
+    describe,
+    framework_slug,
+    iri_term,
+    store,
+)
+
+blueprint = Blueprint("frameworks", __name__)
+
+CSV_COLUMNS = (
+    "requirement",
+    "notation",
+    "label",
+    "kind",
+    "broader",
+    "official_text",
+    "mappings",
+    "implementing_systems",
+    "failing_systems",
+)
+
+
+def natural(text: str) -> tuple:
+    """Sort key that puts GOVERN 1.10 after GOVERN 1.9."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text))
+
+
+def frameworks_data() -> dict[str, Any]:
+    """Every framework with its size, mappings, and the systems implementing or failing it."""
+    rows = (
+        store()
+        .query(
+            PREFIX_LINES
+            + """SELECT ?f (SAMPLE(?l) AS ?label) (SAMPLE(?t) AS ?title) (SAMPLE(?p) AS ?publisher)
+                 (COUNT(DISTINCT ?r) AS ?requirements) WHERE {
+          ?class rdfs:subClassOf* stkg:Framework . ?f a ?class .
+          OPTIONAL { ?f skos:prefLabel ?l } OPTIONAL { ?f dct:title ?t }
+          OPTIONAL { ?f dct:publisher ?p }
+          OPTIONAL { ?r skos:inScheme ?f ; a stkg:Requirement }
+        } GROUP BY ?f"""
+        )
+        .dicts()
+    )
+    mappings = _per_framework(
+        """SELECT ?f (COUNT(DISTINCT ?m) AS ?n) WHERE {
+          { ?m stkg:mappingSource ?r } UNION { ?m stkg:mappingTarget ?r }
+          ?r skos:inScheme ?f } GROUP BY ?f"""
+    )
+    implementing = _per_framework(
+        """SELECT ?f (COUNT(DISTINCT ?s) AS ?n) WHERE {
+          ?c stkg:implements ?r . ?r skos:inScheme ?f . ?s stkg:governedBy ?c } GROUP BY ?f"""
+    )
+    failing = gap_index().systems_by_framework
+    out = []
+    for row in rows:
+        iri = row["f"].value
+        slug = framework_slug(iri)
+        out.append(
+            {
+                "iri": iri,
+                "slug": slug,
+                "url": url_for("frameworks.framework_page", slug=slug) if slug else None,
+                "label": row["label"].value if row.get("label") else iri,
+                "title": row["title"].value if row.get("title") else None,
+                "publisher": row["publisher"].value if row.get("publisher") else None,
+                "requirements": int(row["requirements"].value),
+                "mappings": mappings.get(iri, 0),
+                "implementing_systems": implementing.get(iri, 0),
+                "failing_systems": len(failing.get(iri, ())),
+            }
+        )
+    out.sort(key=lambda f: f["label"].lower())
+    return {"frameworks": out}
+
+
+def _per_framework(select: str) -> dict[str, int]:
+    return {
+        row["f"].value: int(row["n"].value) for row in store().query(PREFIX_LINES + select).dicts()
+    }
+
+
+def resolve_framework(name: str) -> str:
+    """A framework IRI from a slug (`nist-ai-rmf`) or an IRI; 404 when there is none."""
+    candidates = [name] if ":" in name else [FRAMEWORK_BASE + name]
+    for iri in candidates:
+        try:
+            term = iri_term(iri)
+        except ValueError:
+            abort(400, f"not a framework name or IRI: {name!r}")
+        ask = PREFIX_LINES + f"ASK {{ ?c rdfs:subClassOf* stkg:Framework . {term} a ?c }}"
+        if store().query(ask).boolean:
+            return iri
+    abort(404, f"no framework {name!r} in the store")
+
+
+def requirements_of(framework: str) -> dict[str, dict[str, Any]]:
+    """The framework's requirements by IRI: notation, label, text, kind, broader."""
+    rows = (
+        store()
+        .query(
+            PREFIX_LINES
+            + "SELECT ?r ?notation ?label ?text ?kind ?broader WHERE { ?r skos:inScheme "
+            + iri_term(framework)
+            + """ ; a stkg:Requirement .
+          OPTIONAL { ?r skos:notation ?notation } OPTIONAL { ?r skos:prefLabel ?label }
+          OPTIONAL { ?r stkg:officialText ?text } OPTIONAL { ?r stkg:requirementKind ?kind }
+          OPTIONAL { ?r skos:broader ?broader } }"""
+        )
+        .dicts()
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        iri = row["r"].value
+        entry = found.setdefault(
+            iri,
+            {
+                "iri": iri,
+                "anchor": anchor(iri),
+                "notation": None,
+                "label": None,
+                "text": None,
+                "kind": None,
+                "broader": None,
+            },
+        )
+        for name in ("notation", "label", "text", "kind", "broader"):
+            if row.get(name) is not None and entry[name] is None:
+                entry[name] = row[name].value
+    return found
+
+
+def _mappings(framework: str) -> dict[str, list[dict[str, Any]]]:
+    """Mappings touching each requirement, read from the requirement's side."""
+    rows = (
+        store()
+        .query(
+            PREFIX_LINES
+            + """SELECT ?m ?r ?other ?rel ?status ?set WHERE {
+          { ?m stkg:mappingSource ?r ; stkg:mappingTarget ?other .
+            OPTIONAL { ?m stkg:relationship ?rel } }
+          UNION
+          { ?m stkg:mappingTarget ?r ; stkg:mappingSource ?other .
+            OPTIONAL { ?m stkg:relationship ?forward . ?forward stkg:inverseRelationship ?rel } }
+          ?r skos:inScheme """
+            + iri_term(framework)
+            + """ .
+          OPTIONAL { ?m stkg:reviewStatus ?status } OPTIONAL { ?m stkg:inMappingSet ?set }
+          MINUS { ?m stkg:reviewStatus stkg:Rejected }
+        }"""
+        )
+        .dicts()
+    )
+    known = describe(
+        {r[n].value for r in rows for n in ("other", "rel", "status") if r.get(n) is not None}
+    )
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        other = known[row["other"].value]
+        rel = row.get("rel")
+        out[row["r"].value].append(
+            {
+                "mapping": row["m"].value,
+                "requirement": other.as_dict(),
+                "relationship": known[rel.value].label if rel is not None else "untyped link",
+                "status": known[row["status"].value].label if row.get("status") else None,
+                "set": row["set"].value if row.get("set") else None,
+            }
+        )
+    for entries in out.values():
+        entries.sort(
+            key=lambda e: natural(e["requirement"]["notation"] or e["requirement"]["label"])
+        )
+    return out
+
+
+def _implementing(framework: str) -> dict[str, dict[str, Any]]:
+    rows = (
+        store()
+        .query(
+            PREFIX_LINES
+            + "SELECT ?r ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?c stkg:implements ?r . "
+            + "?r skos:inScheme "
+            + iri_term(framework)
+            + " . OPTIONAL { ?s stkg:governedBy ?c } } GROUP BY ?r ?c"
+        )
+        .dicts()
+    )
+    totals = {
+        row["r"].value: int(row["n"].value)
+        for row in store()
+        .query(
+            PREFIX_LINES
+            + "SELECT ?r (COUNT(DISTINCT ?s) AS ?n) WHERE { ?c stkg:implements ?r . "
+            + "?r skos:inScheme "
+            + iri_term(framework)
+            + " . ?s stkg:governedBy ?c } GROUP BY ?r"
+        )
+        .dicts()
+    }
+    known = describe(row["c"].value for row in rows)
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        r = row["r"].value
+        entry = out.setdefault(r, {"systems": totals.get(r, 0), "controls": []})
+        entry["controls"].append(
+            {**known[row["c"].value].as_dict(), "systems": int(row["n"].value)}
+        )
+    return out
+
+
+def framework_data(framework: str) -> dict[str, Any]:
+    """The framework's requirement tree, each requirement with mappings, controls and gaps."""
+    info = describe([framework])[framework]
+    meta = (
+        store()
+        .query(
+            PREFIX_LINES
+            + "SELECT ?title ?description ?rights ?source WHERE { "
+            + f"BIND({iri_term(framework)} AS ?f) "
+            + "OPTIONAL { ?f dct:title ?title } OPTIONAL { ?f dct:description ?description } "
+            + "OPTIONAL { ?f dct:rights ?rights } OPTIONAL { ?f dct:source ?source } } LIMIT 1"
+        )
+        .dicts()[0]
+    )
+    requirements = requirements_of(framework)
+    mappings = _mappings(framework)
+    implementing = _implementing(framework)
+    failing = gap_index().systems_by_requirement
+    index = gap_index()
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for iri, entry in requirements.items():
+        parent = entry["broader"] if entry["broader"] in requirements else None
+        children[parent].append(iri)
+
+    def node(iri: str, depth: int) -> dict[str, Any]:
+        entry = requirements[iri]
+        fails = sorted(failing.get(iri, ()))
+        return {
+            **entry,
+            "depth": depth,
+            "mappings": mappings.get(iri, []),
+            "implementing": implementing.get(iri, {"systems": 0, "controls": []}),
+            "failing": {
+                "systems": len(fails),
+                "sample": [{"iri": s, "label": index.label(s)} for s in fails[:5]],
+            },
+            "narrower": [node(c, depth + 1) for c in _sorted(children.get(iri, []), requirements)],
+        }
+
+    return {
+        "framework": {
+            **info.as_dict(),
+            **{k: (v.value if v is not None else None) for k, v in meta.items()},
+        },
+        "requirements": len(requirements),
+        "tree": [node(r, 0) for r in _sorted(children.get(None, []), requirements)],
+    }
+
+
+def _sorted(iris: list[str], requirements: dict[str, dict[str, Any]]) -> list[str]:
+    return sorted(iris, key=lambda i: natural(requirements[i]["notation"] or i))
+
+
+def flatten(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for item in tree:
+        out.append(item)
+        out.extend(flatten(item["narrower"]))
+    return out
+
+
+@blueprint.get("/frameworks")
+def frameworks_page() -> str:
+    return render_template("frameworks.html", data=frameworks_data())
+
+
+@blueprint.get("/frameworks.json")
+def frameworks_json() -> Response:
+    return jsonify(frameworks_data())
+
+
+@blueprint.get("/frameworks/<slug>")
+def framework_page(slug: str) -> str:
+    data = framework_data(resolve_framework(slug))
+    return render_template("framework.html", data=data, slug=slug)
+
+
+@blueprint.get("/frameworks/<slug>.json")
+def framework_json(slug: str) -> Response:
+    return jsonify(framework_data(resolve_framework(slug)))
+
+
+@blueprint.get("/frameworks/<slug>.csv")
+def framework_csv(slug: str) -> Response:
+    data = framework_data(resolve_framework(slug))
+    notations = {r["iri"]: r["notation"] for r in flatten(data["tree"])}
+    rows = [
+        {
+            "requirement": r["iri"],
+            "notation": r["notation"],
+            "label": r["label"],
+            "kind": r["kind"],
+            "broader": notations.get(r["broader"]) or r["broader"],
+            "official_text": r["text"],
+            "mappings": len(r["mappings"]),
+            "implementing_systems": r["implementing"]["systems"],
+            "failing_systems": r["failing"]["systems"],
+        }
+        for r in flatten(data["tree"])
+    ]
+    return csv_response(f"{slug}.csv", CSV_COLUMNS, rows)

@@ -1,0 +1,195 @@
+"""Terms as the explorer shows them: a label, a kind, and the page that explains them.
+
+Every page links IRIs the same way: a system to its system page, a framework to its
+framework page, a requirement to its row on the framework page, anything else to
+`/resource`. One query answers for all the IRIs on a page (never one query per IRI).
+Values go into query text only as pyoxigraph's own N-Triples serialisation of a term, which
+escapes them; user text never becomes query syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from flask import current_app, url_for
+
+from stkg.store import PREFIXES as STORE_PREFIXES
+from stkg.store import Store
+
+FRAMEWORK_BASE = "https://w3id.org/stkg/framework/"
+STKG = "https://w3id.org/stkg#"
+SYSTEM_CLASS = STKG + "SocialTechnicalSystem"
+
+PREFIX_LINES = """\
+PREFIX stkg: <https://w3id.org/stkg#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX sh: <http://www.w3.org/ns/shacl#>
+"""
+
+# Prefixes for compact names in tables (the store's, plus the example and framework ones).
+PREFIXES: dict[str, str] = {
+    **STORE_PREFIXES,
+    "stkgsh": "https://w3id.org/stkg/shapes#",
+    "ex": "https://w3id.org/stkg/example/acme/",
+    "fw": FRAMEWORK_BASE,
+}
+
+# The class that makes an IRI a kind of page, most specific page first.
+_KINDS = {
+    "system": SYSTEM_CLASS,
+    "framework": STKG + "Framework",
+    "requirement": STKG + "Requirement",
+}
+
+
+@dataclass(frozen=True)
+class TermInfo:
+    iri: str
+    label: str
+    kind: str  # "system", "framework", "requirement" or "resource"
+    notation: str | None = None
+    scheme: str | None = None
+
+    @property
+    def url(self) -> str:
+        return page_url(self.iri, self.kind, self.scheme)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "iri": self.iri,
+            "label": self.label,
+            "kind": self.kind,
+            "notation": self.notation,
+            "url": self.url,
+        }
+
+
+def store() -> Store:
+    return current_app.extensions["stkg"]["store"]
+
+
+def iri_term(iri: str) -> str:
+    """An IRI as query text; raises ValueError for a string that is not an IRI."""
+    return str(ox.NamedNode(iri))
+
+
+def literal_term(text: str) -> str:
+    return str(ox.Literal(text))
+
+
+def values(variable: str, iris: Iterable[str]) -> str:
+    """A VALUES block binding `variable` to each IRI."""
+    return f"VALUES ?{variable} {{ {' '.join(iri_term(i) for i in iris)} }}"
+
+
+def compact(iri: str) -> str:
+    """A prefixed name where a prefix fits, else the IRI."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def local_name(iri: str) -> str:
+    return re.split(r"[/#]", iri.rstrip("/#"))[-1] or iri
+
+
+def framework_slug(scheme: str) -> str | None:
+    """The short name of a framework under the shared IRI scheme (`nist-ai-rmf`)."""
+    if scheme.startswith(FRAMEWORK_BASE):
+        slug = scheme[len(FRAMEWORK_BASE) :]
+        if slug and "/" not in slug:
+            return slug
+    return None
+
+
+def anchor(iri: str) -> str:
+    """The fragment of a requirement's row on its framework page."""
+    return "r-" + re.sub(r"[^A-Za-z0-9_.-]", "-", local_name(iri))
+
+
+def page_url(iri: str, kind: str = "resource", scheme: str | None = None) -> str:
+    if kind == "system":
+        return url_for("system.system_page", iri=iri)
+    if kind == "framework" and framework_slug(iri):
+        return url_for("frameworks.framework_page", slug=framework_slug(iri))
+    if kind == "requirement" and scheme and framework_slug(scheme):
+        return url_for("frameworks.framework_page", slug=framework_slug(scheme)) + "#" + anchor(iri)
+    return resource_url(iri)
+
+
+def resource_url(iri: str) -> str:
+    return url_for("resource.resource_page") + "?iri=" + quote(iri, safe="")
+
+
+def describe(iris: Iterable[str]) -> dict[str, TermInfo]:
+    """Label, kind, notation and scheme of each IRI, in one query."""
+    wanted = sorted({i for i in iris if i})
+    if not wanted:
+        return {}
+    found: dict[str, dict] = {i: {"labels": {}, "kinds": set()} for i in wanted}
+    text = (
+        PREFIX_LINES
+        + "SELECT ?x ?label ?notation ?scheme ?kind WHERE { "
+        + values("x", wanted)
+        + """
+        OPTIONAL { ?x rdfs:label|skos:prefLabel ?label }
+        OPTIONAL { ?x skos:notation ?notation }
+        OPTIONAL { ?x skos:inScheme|skos:topConceptOf ?scheme }
+        OPTIONAL {
+          VALUES ?kind { stkg:SocialTechnicalSystem stkg:Framework stkg:Requirement }
+          ?x a ?class . ?class rdfs:subClassOf* ?kind
+        }
+      }"""
+    )
+    for row in store().query(text).dicts():
+        entry = found[row["x"].value]
+        label = row.get("label")
+        if label is not None:
+            entry["labels"][label.language or ""] = label.value
+        if row.get("notation") is not None:
+            entry["notation"] = row["notation"].value
+        if row.get("scheme") is not None:
+            entry["scheme"] = row["scheme"].value
+        if row.get("kind") is not None:
+            entry["kinds"].add(row["kind"].value)
+    return {iri: _info(iri, entry) for iri, entry in found.items()}
+
+
+def _info(iri: str, entry: dict) -> TermInfo:
+    labels = entry["labels"]
+    label = labels.get("en") or labels.get("") or next(iter(labels.values()), None)
+    kind = "resource"
+    for name, cls in _KINDS.items():
+        if cls in entry["kinds"]:
+            kind = name
+            break
+    notation = entry.get("notation")
+    if label is None:
+        label = notation or compact(iri)
+    return TermInfo(iri, label, kind, notation, entry.get("scheme"))
+
+
+def term_info(term: ox.NamedNode | ox.BlankNode | ox.Literal | None, known: dict) -> dict:
+    """A term for a template or JSON: an IRI with its label and page, or a literal's text."""
+    if term is None:
+        return {"text": ""}
+    if isinstance(term, ox.NamedNode):
+        info = known.get(term.value) or TermInfo(term.value, compact(term.value), "resource")
+        return {**info.as_dict(), "text": info.label}
+    if isinstance(term, ox.BlankNode):
+        return {"text": f"_:{term.value}", "bnode": term.value}
+    out = {"text": term.value}
+    if term.language:
+        out["language"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = compact(term.datatype.value)
+    return out
