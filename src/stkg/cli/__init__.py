@@ -52,14 +52,17 @@ def main(ctx: click.Context, project_dir: str | None, store_path: str | None) ->
 
 def _register() -> None:
     # One module per command, named after it (stkg NAME lives in stkg/cli/NAME.py).
+    from stkg.cli.classify import classify
     from stkg.cli.export import export
+    from stkg.cli.generate import generate
     from stkg.cli.load import load
     from stkg.cli.map import map_group
     from stkg.cli.query import query
+    from stkg.cli.report import report
     from stkg.cli.serve import serve
     from stkg.cli.validate import validate
 
-    for command in (load, query, export, serve, map_group, validate):
+    for command in (load, query, export, serve, map_group, validate, generate, classify, report):
         main.add_command(command)
 
 

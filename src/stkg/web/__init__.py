@@ -53,10 +53,21 @@ def create_app(
 
     app.register_blueprint(index.blueprint)
 
+    # The explorer (README "Explorer"): one module per page noun.
+    from stkg.web import crosswalk, frameworks, gaps, ontology, resource, search, system, systems
+
+    for module in (systems, system, resource, frameworks, crosswalk, gaps, search, ontology):
+        app.register_blueprint(module.blueprint)
+
     from stkg.web import queries, sparql
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(queries.blueprint)
+
+    from stkg.web import assets, editor
+
+    app.register_blueprint(assets.blueprint)
+    app.register_blueprint(editor.blueprint)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Real-browser tests of the explorer: Playwright for Python driving Debian's Chromium."""
