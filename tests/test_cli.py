@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -15,6 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import REPO
+from servers import running_server
 from stkg import __version__
 from stkg.cli import main
 
@@ -220,39 +216,12 @@ def test_serve_hands_the_app_to_waitress(runner, mini_project, monkeypatch):
     assert seen["json"]["counts"]["systems"] == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_real_server_serves_the_start_page_on_loopback(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "STKG_PORT": str(port)}
-    stkg = Path(sys.executable).with_name("stkg")
-    server = subprocess.Popen(
-        [str(stkg), "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.json") as answer:
-                    data = json.load(answer)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(server.stdout.read().decode()) from None
-                time.sleep(0.2)
+    with running_server(tmp_path) as server:
+        with urllib.request.urlopen(f"{server.base}/index.json") as answer:
+            data = json.load(answer)
         assert data["counts"]["classes"] > 20
         assert Path(data["project"]) == REPO  # installed editable: the checkout's project
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as answer:
+        with urllib.request.urlopen(f"{server.base}/") as answer:
             assert "What is loaded" in answer.read().decode()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

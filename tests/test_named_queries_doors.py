@@ -5,18 +5,13 @@ server's /sparql endpoint."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from conftest import REPO
+from servers import running_server
 from stkg.cli import main
 from stkg.project import Project
 from stkg.queries import named_queries
@@ -64,37 +59,10 @@ def test_cli_and_web_page_give_the_same_answer(name, runner, client):
     assert _rows(json.loads(cli.stdout)) == _rows(web.get_json())
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
-    env = {**os.environ, "STKG_PORT": str(port)}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("stkg")), "serve"],
-        cwd=tmp_path_factory.mktemp("server"),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/index.json").close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError(process.stdout.read().decode()) from None
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with running_server(tmp_path_factory.mktemp("server")) as running:
+        yield running.base
 
 
 @pytest.mark.slow

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -14,8 +11,8 @@ import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
+from servers import running_server
 from stkg.web import create_app
-from test_cli import _free_port
 
 STKG = "https://w3id.org/stkg#"
 SYSTEMS = f"SELECT ?s WHERE {{ ?s a <{STKG}SocialTechnicalSystem> }} ORDER BY ?s"
@@ -269,27 +266,8 @@ def _children(pid: int) -> set[int]:
 
 @pytest.mark.slow
 def test_real_server_answers_sparqlwrapper_and_leaves_no_workers_behind(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "STKG_PORT": str(port), "STKG_QUERY_TIMEOUT": "2"}
-    stkg = Path(sys.executable).with_name("stkg")
-    server = subprocess.Popen(
-        [str(stkg), "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/index.json").close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(server.stdout.read().decode()) from None
-                time.sleep(0.2)
-        sparql = SPARQLWrapper(f"http://127.0.0.1:{port}/sparql")
+    with running_server(tmp_path, {"STKG_QUERY_TIMEOUT": "2"}) as server:
+        sparql = SPARQLWrapper(f"{server.base}/sparql")
         sparql.setQuery(
             "PREFIX stkg: <https://w3id.org/stkg#> "
             "SELECT ?system WHERE { ?system stkg:impactLevel stkg:HighImpact } ORDER BY ?system"
@@ -298,17 +276,14 @@ def test_real_server_answers_sparqlwrapper_and_leaves_no_workers_behind(tmp_path
         systems = [b["system"]["value"] for b in sparql.queryAndConvert()["results"]["bindings"]]
         assert "https://w3id.org/stkg/example/acme/LoanApproval" in systems
         with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/queries/systems-without-escalation-path.json"
+            f"{server.base}/queries/systems-without-escalation-path.json"
         ) as answer:
             named = json.load(answer)
         assert any(
             b["system"]["value"].endswith("/CustomerServiceChatbot")
             for b in named["results"]["bindings"]
         )
-        workers = _children(server.pid)
+        workers = _children(server.process.pid)
         assert len(workers) >= 2
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     time.sleep(0.5)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

@@ -11,16 +11,13 @@ the front-end libraries (`node_modules/`, from `npm ci`) are genuinely absent.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from servers import running_server
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("STKG_CHROMIUM", "/usr/bin/chromium"))
@@ -58,42 +55,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of `stkg serve` running on this checkout's project."""
-    port = _free_port()
-    env = {**os.environ, "STKG_PORT": str(port), "STKG_PROJECT": str(REPO)}
-    stkg = Path(sys.executable).with_name("stkg")
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(stkg), "serve"],
-            cwd=log.parent,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/index.json", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(log.read_text()) from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with running_server(tmp_path_factory.mktemp("server"), {"STKG_PROJECT": str(REPO)}) as running:
+        yield running.base
 
 
 @pytest.fixture(scope="session")
