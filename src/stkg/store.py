@@ -136,6 +136,24 @@ def read_quads(source: Source) -> list[ox.Quad]:
         raise SourceError(str(error), source.label) from None
 
 
+def check_syntax(source: Source) -> int:
+    """Parse a whole file without keeping it, and count its statements.
+
+    A first pass so that a syntax error in any of several files changes nothing, without
+    holding millions of Python quad objects (the store then loads the file itself).
+    """
+    fmt = rdf_format(source.path)
+    count = 0
+    try:
+        for _ in ox.parse(path=source.path, format=fmt, base_iri=source.path.resolve().as_uri()):
+            count += 1
+    except SyntaxError as error:
+        raise _source_error(error, source.label) from None
+    except (OSError, ValueError) as error:
+        raise SourceError(str(error), source.label) from None
+    return count
+
+
 def _source_error(error: SyntaxError, label: str) -> SourceError:
     message = error.msg or str(error)
     # Oxigraph's message repeats the span ("Parser error between line 3 column 11 and …: ");
@@ -221,16 +239,27 @@ class OxigraphStore:
     def load(self, sources: Sequence[Source], *, replace: bool = True) -> list[LoadReport]:
         """Load files, each into its own named graph; all are parsed before any is written.
 
+        Oxigraph then reads each file itself, in one transaction, so a large file never
+        becomes millions of Python objects.
+
         With `replace`, a graph that already exists is emptied first, so loading the same
         file twice leaves one copy.
         """
-        parsed = [(source, read_quads(source)) for source in sources]
+        counts = [check_syntax(source) for source in sources]
         reports = []
-        for source, quads in parsed:
+        for source, count in zip(sources, counts, strict=True):
             if replace:
                 self.drop_graph(source.graph)
-            self._store.extend(quads)
-            reports.append(LoadReport(source.graph, source.label, len(quads)))
+            try:  # transactional: the whole file or nothing; blank nodes are fresh per load
+                self._store.load(
+                    path=source.path,
+                    format=rdf_format(source.path),
+                    base_iri=source.path.resolve().as_uri(),
+                    to_graph=ox.NamedNode(source.graph),
+                )
+            except (SyntaxError, OSError, ValueError) as error:
+                raise SourceError(str(error), source.label) from None
+            reports.append(LoadReport(source.graph, source.label, count))
         return reports
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
