@@ -45,6 +45,18 @@ def test_a_file_that_fails_to_parse_changes_nothing(tmp_path):
     assert str(caught.value).startswith("bad.ttl:3:")
 
 
+def test_on_disk_too_a_file_that_fails_to_parse_changes_nothing(tmp_path):
+    store = OxigraphStore(tmp_path / "store")
+    store.load([source(tmp_path, "a.ttl", GOOD)])
+    before = store.export("nquads")
+    with pytest.raises(SourceError):
+        store.load([source(tmp_path, "new.ttl", GOOD), source(tmp_path, "bad.ttl", BAD)])
+    assert store.export("nquads") == before
+    text = '_:b1 <urn:p> "x" .\n'
+    store.load([source(tmp_path, "c.nt", text), source(tmp_path, "d.nt", text)])
+    assert len(store.query("SELECT DISTINCT ?s WHERE { ?s <urn:p> ?o }")) == 2
+
+
 def test_loading_a_file_again_replaces_its_graph(tmp_path):
     store = OxigraphStore()
     first = source(tmp_path, "a.ttl", GOOD)
