@@ -31,6 +31,8 @@ from stkg.namespace import STKG_NS
 from stkg.project import Project, external_source
 from stkg.shacl import engine as compiled
 from stkg.shacl.compile import Plan, compile_shapes
+from stkg.shacl.scope import DataScope
+from stkg.shacl.scope import scope as data_scope
 from stkg.shacl.terms import to_ox
 from stkg.store import OxigraphStore, Store
 from stkg.validate_graphs import (
@@ -39,7 +41,9 @@ from stkg.validate_graphs import (
     SHAPES_PREFIX,
     data_graph_names,
     exact_literals,
+    graph_names,
     graphs_from_store,
+    left_out,
     merge,
     project_background,
     project_shapes,
@@ -55,11 +59,14 @@ from stkg.validate_report import (
     Background,
     EngineInfo,
     GraphBackground,
+    GraphBuilder,
     RequirementRef,
+    Row,
     StoreBackground,
     ValidationReport,
     ValidationResult,
     explain,
+    graph_rows,
     top_results,
 )
 
@@ -141,13 +148,16 @@ def validate(
         data_graph, store_shape_graph = graphs_from_store(data)
         return _pyshacl_report(data_graph, shapes or store_shape_graph, only)
     names = data_graph_names(data)
+    shapes = shapes if shapes is not None else store_shapes(data)
+    left = [g for g in graph_names(data) if left_out(g)]
+    scope = data_scope(data, names, left, shapes)  # the union of all graphs when it is exact
     return _sparql(
         data,
-        names,
-        shapes if shapes is not None else store_shapes(data),
+        scope,
+        shapes,
         only,
         lambda: merge(list(store_graphs(data, names).values())),
-        StoreBackground(data, names),
+        StoreBackground(data, None if scope.union else names),
     )
 
 
@@ -179,7 +189,7 @@ def _pyshacl_report(data: Graph, shapes: Graph, only: Sequence[str] | None) -> V
 
 def _sparql(
     store: Store,
-    names: Sequence[str] | None,
+    names: Sequence[str] | DataScope | None,
     shapes: Graph,
     only: Sequence[str] | None,
     data_graph: Callable[[], Graph],
@@ -192,14 +202,29 @@ def _sparql(
     targets = compiled.TargetCache(store, names)
     if plan is None:
         only_shapes = [URIRef(s) for s in only] if only else None
-        plan = compile_shapes(shapes, only=only_shapes, resolve=targets)
+        # Through the named data graphs a SPARQL target is slow: evaluate it once and list its
+        # nodes. Through the union, joining it inside each check is faster than the list.
+        named = names is not None and not (isinstance(names, DataScope) and names.union)
+        plan = compile_shapes(shapes, only=only_shapes, resolve=targets if named else None)
     done = compiled.run(store, plan, names, restore)
-    graph = compiled.report_graph(done.results, shapes)
+    results = compiled.distinct(done.results)
+    rows = [Row(r.focus, r.check.severity, r.check.shape, r.path, r.value, r.messages)
+            for r in results]  # fmt: skip
+    fallback, copied = None, []
     if plan.fallback:
-        _add_fallback(graph, _pyshacl(data_graph(), shapes, _fallback_names(plan)), plan, shapes)
-    conforms = not top_results(graph)
-    graph.set((next(graph.subjects(RDF.type, SH.ValidationReport)), SH.conforms,
-               rdflib.Literal(conforms)))  # fmt: skip
+        fallback = _pyshacl(data_graph(), shapes, _fallback_names(plan))
+        copied = _fallback_results(fallback, plan, shapes)
+        rows += graph_rows(fallback, copied)
+    conforms = not rows
+
+    def build() -> Graph:  # the standard report graph, when someone reads it
+        graph = compiled.report_graph(results, shapes)
+        if fallback is not None:
+            _add_fallback(graph, fallback, copied)
+        graph.set((next(graph.subjects(RDF.type, SH.ValidationReport)), SH.conforms,
+                   rdflib.Literal(conforms)))  # fmt: skip
+        return graph
+
     info = EngineInfo(
         "sparql",
         tuple(str(s) for s in plan.compiled),
@@ -207,7 +232,7 @@ def _sparql(
         done.queries + len(targets.found) + (focused[1] if focused else 0),
         focused[0] if focused else None,
     )
-    return explain(conforms, graph, shapes, background, info)
+    return explain(conforms, GraphBuilder(build), shapes, background, info, rows)
 
 
 def _name(node: rdflib.term.Node) -> str:
@@ -221,9 +246,8 @@ def _fallback_names(plan: Plan) -> list[str] | None:
     return [str(s) for s in plan.fallback]
 
 
-def _add_fallback(graph: Graph, fallback: Graph, plan: Plan, shapes: Graph) -> None:
-    """Copy pySHACL's results for the fallback shapes into the compiled report."""
-    report = next(graph.subjects(RDF.type, SH.ValidationReport))
+def _fallback_results(fallback: Graph, plan: Plan, shapes: Graph) -> list[rdflib.term.Node]:
+    """pySHACL's results for the fallback shapes (it may have validated them all)."""
     owned = set()
     for shape in plan.fallback:
         todo = [shape]
@@ -232,9 +256,14 @@ def _add_fallback(graph: Graph, fallback: Graph, plan: Plan, shapes: Graph) -> N
             if current not in owned:
                 owned.add(current)
                 todo += list(shapes.objects(current, SH.property))
-    for result in fallback.subjects(RDF.type, SH.ValidationResult):
-        if fallback.value(result, SH.sourceShape) not in owned:
-            continue
+    return [r for r in fallback.subjects(RDF.type, SH.ValidationResult)
+            if fallback.value(r, SH.sourceShape) in owned]  # fmt: skip
+
+
+def _add_fallback(graph: Graph, fallback: Graph, copied: list[rdflib.term.Node]) -> None:
+    """Copy pySHACL's results for the fallback shapes into the compiled report."""
+    report = next(graph.subjects(RDF.type, SH.ValidationReport))
+    for result in copied:
         graph.add((report, SH.result, result))
         todo, seen = [result], set()
         while todo:

@@ -14,7 +14,7 @@ import rdflib
 from rdflib import Graph
 
 from stkg.project import GRAPH_BASE, Project
-from stkg.store import Source, Store, read_quads
+from stkg.store import OxigraphStore, Source, Store, read_quads
 
 RESULTS_GRAPH = GRAPH_BASE + "validation"  # where --store-results puts the report
 SHAPES_PREFIX = GRAPH_BASE + "shapes/"
@@ -59,14 +59,28 @@ def store_graphs(store: Store, names: Sequence[str] | None = None) -> dict[str, 
         }
 
 
+def graph_names(store: Store) -> list[str]:
+    """The store's named graphs, without counting their triples (`Store.graphs` does) on
+    the embedded store; a remote store lists them its own way."""
+    if not isinstance(store, OxigraphStore):
+        return list(store.graphs())
+    answer = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+    return sorted(row[0].value for row in answer.rows if isinstance(row[0], ox.NamedNode))
+
+
 def data_graph_names(store: Store) -> list[str]:
     """The graphs validated as data: everything but the shapes and earlier results."""
-    return [g for g in store.graphs() if g != RESULTS_GRAPH and not g.startswith(SHAPES_PREFIX)]
+    return [g for g in graph_names(store) if not left_out(g)]
+
+
+def left_out(graph: str) -> bool:
+    """Whether validation leaves the graph out of the data: shapes and earlier results."""
+    return graph == RESULTS_GRAPH or graph.startswith(SHAPES_PREFIX)
 
 
 def store_shapes(store: Store) -> Graph:
-    return merge(list(store_graphs(store, [g for g in store.graphs()
-                                           if g.startswith(SHAPES_PREFIX)]).values()))  # fmt: skip
+    shapes = [g for g in graph_names(store) if g.startswith(SHAPES_PREFIX)]
+    return merge(list(store_graphs(store, shapes).values()))
 
 
 def graphs_from_store(store: Store) -> tuple[Graph, Graph]:

@@ -8,9 +8,9 @@ a few batched SPARQL queries from the store (the compiled engine at scale).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import rdflib
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
@@ -61,13 +61,21 @@ class EngineInfo:
     focus_nodes: int | None = None  # (shape, focus node) pairs of a focused run
 
 
+class GraphBuilder:
+    """A report graph not built yet: `ValidationReport.graph` builds it on first use (at
+    100,000 systems building it costs as much as finding the results)."""
+
+    def __init__(self, build: Callable[[], Graph]) -> None:
+        self.build = build
+
+
 @dataclass
 class ValidationReport:
     """The results of one validation run, and the standard sh:ValidationReport graph."""
 
     conforms: bool  # SHACL's answer: false as soon as there is any result, even an Info
     results: list[ValidationResult]
-    graph: Graph
+    graph: Graph  # given as a `GraphBuilder`, built when first read
     labels: dict[str, str] = field(default_factory=dict)
     engine: EngineInfo | None = None
 
@@ -82,6 +90,49 @@ class ValidationReport:
         IRI other than sh:Violation, sh:Warning, sh:Info) counts as a Violation."""
         passing = SEVERITIES[SEVERITIES.index(threshold) + 1 :]
         return any(r.severity not in passing for r in self.results)
+
+
+def _get_graph(report: ValidationReport) -> Graph:
+    graph = report.__dict__["_graph"]
+    if isinstance(graph, GraphBuilder):
+        graph = report.__dict__["_graph"] = graph.build()
+    return graph
+
+
+def _set_graph(report: ValidationReport, graph: Graph | GraphBuilder) -> None:
+    report.__dict__["_graph"] = graph
+
+
+ValidationReport.graph = property(_get_graph, _set_graph)  # type: ignore[assignment]
+
+
+class Row(NamedTuple):
+    """What a report says of one result, read from its graph or straight from an engine."""
+
+    focus: Node | None
+    severity: Node | None
+    source: Node | None
+    path: Node | None
+    value: Node | None
+    messages: tuple[Node, ...]
+
+
+def graph_rows(report: Graph, nodes: Sequence[Node]) -> list[Row]:
+    """The rows of these results of a report graph, read in one pass over it."""
+    wanted = set(nodes)
+    found: dict[Node, dict[Node, list[Node]]] = {n: {} for n in nodes}
+    for s, p, o in report:
+        if s in wanted:
+            found[s].setdefault(p, []).append(o)
+
+    def one(props: dict[Node, list[Node]], p: Node) -> Node | None:
+        return props.get(p, [None])[0]
+
+    return [
+        Row(one(f, SH.focusNode), one(f, SH.resultSeverity), one(f, SH.sourceShape),
+            one(f, SH.resultPath), one(f, SH.value), tuple(f.get(SH.resultMessage, ())))
+        for f in (found[n] for n in nodes)
+    ]  # fmt: skip
 
 
 class Background(Protocol):
@@ -178,36 +229,46 @@ class StoreBackground:
 
 def explain(
     conforms: bool,
-    report: Graph,
+    report: Graph | GraphBuilder,
     shapes: Graph,
     background: Background,
     engine: EngineInfo | None = None,
+    rows: Sequence[Row] | None = None,
 ) -> ValidationReport:
-    """The report's results with requirements, systems and labels, in report order."""
-    nodes = top_results(report)
-    systems = background.systems({report.value(n, SH.focusNode) for n in nodes})
+    """The report's results with requirements, systems and labels, in report order.
+    `rows` are the results when the engine gives them directly (the graph is then built
+    only if someone reads it); else they are read from the report graph."""
+    if rows is None:
+        graph = report.build() if isinstance(report, GraphBuilder) else report
+        rows = graph_rows(graph, top_results(graph))
+    systems = background.systems({row.focus for row in rows})
     requirements: dict[URIRef, RequirementRef] = {}
+    by_source: dict[Node | None, tuple[tuple[RequirementRef, ...], str, set[str]]] = {}
     results = []
-    for node in nodes:
-        focus = report.value(node, SH.focusNode)
-        source = report.value(node, SH.sourceShape)
-        reqs = []
-        for iri in sorted(_operationalised(shapes, source)):
-            if iri not in requirements:
-                requirements[iri] = background.requirement(iri)
-            reqs.append(requirements[iri])
-        path = report.value(node, SH.resultPath)
-        value = report.value(node, SH.value)
+    for row in rows:
+        if row.source not in by_source:
+            reqs = []
+            for iri in sorted(_operationalised(shapes, row.source)):
+                if iri not in requirements:
+                    requirements[iri] = background.requirement(iri)
+                reqs.append(requirements[iri])
+            own = (
+                set()
+                if row.source is None
+                else {str(m) for m in shapes.objects(row.source, SH.message)}
+            )
+            by_source[row.source] = (tuple(reqs), _text(_named_shape(shapes, row.source)), own)
+        reqs, named, own = by_source[row.source]
         results.append(
             ValidationResult(
-                focus_node=_text(focus),
-                severity=_severity(report.value(node, SH.resultSeverity)),
-                message=_message(report, node, shapes, source),
-                path=_text(path) if isinstance(path, URIRef) else None,
-                value=_text(value) if value is not None else None,
-                source_shape=_text(_named_shape(shapes, source)),
-                requirements=tuple(reqs),
-                systems=systems.get(focus, ()),
+                focus_node=_text(row.focus),
+                severity=_severity(row.severity),
+                message=_message(row.messages, own),
+                path=_text(row.path) if isinstance(row.path, URIRef) else None,
+                value=_text(row.value) if row.value is not None else None,
+                source_shape=named,
+                requirements=reqs,
+                systems=systems.get(row.focus, ()),
             )
         )
     results.sort(key=_sort_key)
@@ -244,12 +305,11 @@ def _text(term: object) -> str:
     return f"_:{term}" if isinstance(term, BNode) else str(term)
 
 
-def _message(report: Graph, node: Node, shapes: Graph, source: Node | None) -> str:
-    """The English message; when a SHACL-SPARQL result has the shape's message and its
-    constraint's, the constraint's (it names the values), whatever order the graph has."""
-    messages = sorted(report.objects(node, SH.resultMessage), key=str)
+def _message(found: Iterable[Node], own: set[str]) -> str:
+    """The English message; when a SHACL-SPARQL result has the shape's message (`own`) and
+    its constraint's, the constraint's (it names the values), whatever order the graph has."""
+    messages = sorted(set(found), key=str)
     english = [m for m in messages if isinstance(m, Literal) and m.language in (None, "en")]
-    own = {str(m) for m in shapes.objects(source, SH.message)} if source is not None else set()
     specific = [m for m in english if str(m) not in own]
     return str((specific or english or messages or [""])[0])
 

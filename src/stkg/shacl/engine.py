@@ -20,22 +20,29 @@ from rdflib.term import Node
 
 from stkg.errors import StkgError
 from stkg.shacl.compile import Check, Compiler, Plan, compile_shapes, targeted_shapes
+from stkg.shacl.scope import DataScope
 from stkg.shacl.terms import Unsupported, path_nodes, prologue, sparql_term, to_ox, to_rdflib
 from stkg.store import Store
 from stkg.validate_graphs import exact_literals
+
+Graphs = Sequence[str] | DataScope | None  # the data graphs, or a scope that picks per query
+
+
+def _graphs(graphs: Graphs, query: str) -> Sequence[str] | None:
+    return graphs.graphs(query) if isinstance(graphs, DataScope) else graphs
 
 
 class TargetCache:
     """Evaluates each distinct SPARQL target once per run (shapes often share one)."""
 
-    def __init__(self, store: Store, default_graphs: Sequence[str] | None = None) -> None:
+    def __init__(self, store: Store, default_graphs: Graphs = None) -> None:
         self.store, self.graphs = store, default_graphs
         self.found: dict[str, list[Node] | None] = {}
 
     def __call__(self, query: str) -> list[Node] | None:
         if query not in self.found:
             try:
-                answer = self.store.query(query, default_graphs=self.graphs)
+                answer = self.store.query(query, default_graphs=_graphs(self.graphs, query))
             except StkgError:
                 self.found[query] = None  # compiled into the checks, which then fall back
                 return None
@@ -83,7 +90,7 @@ class Run:
 def run(
     store: Store,
     plan: Plan,
-    default_graphs: Sequence[str] | None = None,
+    default_graphs: Graphs = None,
     restore: dict[ox.Literal, Literal] | None = None,
 ) -> Run:
     """Run every check; a check the store cannot run moves its shape to the fallback.
@@ -98,7 +105,7 @@ def run(
         if root in failed:
             continue
         try:
-            answer = store.query(check.query, default_graphs=default_graphs)
+            answer = store.query(check.query, default_graphs=_graphs(default_graphs, check.query))
         except StkgError as error:
             failed[root] = f"the compiled query failed: {error}"
             continue
@@ -152,6 +159,17 @@ def _templated(check: Check, bound: dict[str, Node]) -> tuple[Node, ...]:
 def _generic(check: Check) -> str:
     name = str(check.component).removeprefix(str(SH)).removesuffix("ConstraintComponent")
     return f"{name} constraint not satisfied"
+
+
+def distinct(results: Iterable[Result]) -> list[Result]:
+    """The results a report lists: one per check, focus node, path, value and messages."""
+    seen, found = set(), []
+    for r in results:
+        key = (r.check, r.focus, r.path, r.value, r.messages, r.extra)
+        if key not in seen:
+            seen.add(key)
+            found.append(r)
+    return found
 
 
 def report_graph(results: Iterable[Result], shapes: Graph) -> Graph:
