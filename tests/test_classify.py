@@ -4,6 +4,7 @@ tiers, explanations, and the W3C DPV classes asserted."""
 
 from __future__ import annotations
 
+import gc
 import re
 import tomllib
 
@@ -305,6 +306,36 @@ def test_stored_classification_is_its_own_graph_and_survives_a_project_reload(pr
     assert stored_classifications(store) == classify(store, RULES)
     loan = stored_classifications(store, EX + "LoanApproval")
     assert [c.rule for c in loan] == [RULE + "high-risk-annex-iii"]
+
+
+HAND_RULE = """#+ label: a hand-written rule
+#+ tier: transparency
+PREFIX stkg: <https://w3id.org/stkg#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX tier: <https://w3id.org/stkg/framework/eu-ai-act/tier/>
+CONSTRUCT {
+  ?c a stkg:Classification ; stkg:classifiedSystem ?s ; stkg:tier tier:transparency ;
+    stkg:byRule <https://w3id.org/stkg/rule/shared> ; stkg:basedOnFact _:fact .
+  _:fact rdf:subject ?s ; rdf:predicate rdf:value ; rdf:object "%s" .
+} WHERE {
+  ?s a stkg:SocialTechnicalSystem .
+  BIND(IRI(CONCAT(STR(?s), "/derivation")) AS ?c)
+}
+"""
+
+
+def test_classify_reads_what_store_classification_writes_for_any_rule(background, tmp_path):
+    # blank-node facts, literal objects, no explanation, two rules deriving the same node
+    (tmp_path / "one.rq").write_text(HAND_RULE % "one")
+    (tmp_path / "two.rq").write_text(HAND_RULE % "two")
+    rules = load_rules(tmp_path)
+    store = store_with(background, SYSTEM)
+    found = classify(store, rules)
+    store_classification(store, rules)
+    assert found == stored_classifications(store)
+    assert gc.isenabled()  # the collector paused while deriving is running again
+    assert [(c.system, c.explanation) for c in found] == [(T + "S", "")]
+    assert [f.object for f in found[0].facts] == ["one", "two"]
 
 
 def test_classify_leaves_the_store_unchanged(background):

@@ -14,7 +14,9 @@ and the result does not depend on an earlier run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,10 @@ HEADER_KEYS = {"label", "description", "tier", "basis"}
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_TYPE = ox.NamedNode(_RDF + "type")
+_CLASSIFICATION = ox.NamedNode(STKG_NS + "Classification")
+_FACT = STKG_NS + "basedOnFact"
+_LEGAL_BASIS = STKG_NS + "legalBasis"
 
 
 @dataclass(frozen=True)
@@ -129,16 +135,25 @@ def _parse_rule(path: Path, base: Path) -> Rule:
 
 def classification_triples(store: Store, rules: Sequence[Rule] | None = None) -> list[ox.Triple]:
     """What the rules derive from the store, plus a description of every rule (label, legal
-    basis, description), so the graph explains itself."""
-    rules = load_rules() if rules is None else rules
+    basis, description), so the graph explains itself; sorted, for stable output."""
     triples: set[ox.Triple] = set()
-    for rule in rules:
-        try:
-            triples.update(store.query(rule.sparql).triples)
-        except SourceError as error:
-            raise SourceError(error.message, str(rule.path), error.line, error.column) from None
+    for rule, derived in _derivations(store, rules):
+        triples.update(derived)
         triples.update(_describe(rule))
     return sorted(triples, key=str)
+
+
+def _derivations(
+    store: Store, rules: Sequence[Rule] | None
+) -> Iterator[tuple[Rule, list[ox.Triple]]]:
+    """Each rule with the triples its CONSTRUCT query derives, one rule at a time so that
+    only one rule's result is held at once."""
+    for rule in load_rules() if rules is None else rules:
+        try:
+            derived = store.query(rule.sparql).triples
+        except SourceError as error:
+            raise SourceError(error.message, str(rule.path), error.line, error.column) from None
+        yield rule, derived
 
 
 def _describe(rule: Rule) -> Iterable[ox.Triple]:
@@ -155,27 +170,118 @@ def _describe(rule: Rule) -> Iterable[ox.Triple]:
 
 def classify(store: Store, rules: Sequence[Rule] | None = None) -> list[Classification]:
     """Run the rules over the store (leaving it unchanged) and return every derivation,
-    sorted by system, tier and rule."""
-    scratch = OxigraphStore()
-    graph = ox.NamedNode(CLASSIFICATION_GRAPH)
-    scratch.add_quads(
-        ox.Quad(t.subject, t.predicate, t.object, graph)
-        for t in classification_triples(store, rules)
-    )
-    return stored_classifications(scratch)
+    sorted by system, tier and rule: the same as `stored_classifications` after
+    `store_classification`, read straight from the derived triples (no second store, no
+    sorting of triples), because this is the step that must scale to 100,000 systems."""
+    index = _TripleIndex()
+    with _collector_paused():
+        for _rule, derived in _derivations(store, rules):
+            index.add(derived)
+        return index.classifications()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a derivation crosses into Python: at 100,000
+    systems that is about a million triples and, in `classify`, a few hundred thousand dicts
+    and sets, none of them in cycles, so the collector's passes over them only cost time
+    (several seconds at that size). Restored afterwards, also on error."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def store_classification(store: Store, rules: Sequence[Rule] | None = None) -> int:
-    """Replace the classification graph with a fresh derivation; returns its triple count."""
-    triples = classification_triples(store, rules)
+    """Replace the classification graph with a fresh derivation; returns its triple count.
+    Each rule's triples are written as they come (the store removes duplicates)."""
     store.drop_graph(CLASSIFICATION_GRAPH)
     graph = ox.NamedNode(CLASSIFICATION_GRAPH)
-    if isinstance(store, OxigraphStore):
-        store.add_quads(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
-    elif triples:
-        text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        store.update(f"INSERT DATA {{ GRAPH <{CLASSIFICATION_GRAPH}> {{ {text} }} }}")
-    return len(triples)
+    with _collector_paused():
+        for rule, derived in _derivations(store, rules):
+            triples = [*derived, *_describe(rule)]
+            if isinstance(store, OxigraphStore):
+                store.add_quads(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            else:
+                text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+                store.update(f"INSERT DATA {{ GRAPH <{CLASSIFICATION_GRAPH}> {{ {text} }} }}")
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{CLASSIFICATION_GRAPH}> {{ ?s ?p ?o }} }}"
+    return int(store.query(count).rows[0][0].value)
+
+
+_KEPT = {  # the predicates `stored_classifications` reads
+    ox.NamedNode(iri): iri
+    for iri in (
+        *(STKG_NS + name for name in ("classifiedSystem", "tier", "byRule")),
+        *(STKG_NS + name for name in ("basedOnFact", "legalBasis")),
+        *(_RDF + name for name in ("subject", "predicate", "object")),
+        _RDFS + "comment",
+    )
+}
+
+
+class _TripleIndex:
+    """The derived triples that describe classifications, by subject, keeping only the
+    predicates `stored_classifications` reads, so classifying needs no scratch store."""
+
+    def __init__(self) -> None:
+        self.by_subject: dict[ox.Term, dict[str, set[ox.Term]]] = {}
+        self.classifications_found: set[ox.Term] = set()
+
+    def add(self, triples: Iterable[ox.Triple]) -> None:
+        # The hot loop at scale (about nine triples per derivation): plain dict lookups.
+        kept, by_subject, found = _KEPT, self.by_subject, self.classifications_found
+        for subject, predicate, obj in triples:
+            name = kept.get(predicate)
+            if name is not None:
+                values = by_subject.get(subject)
+                if values is None:
+                    values = by_subject[subject] = {}
+                objects = values.get(name)
+                if objects is None:
+                    values[name] = {obj}
+                else:
+                    objects.add(obj)
+            elif predicate == _TYPE and obj == _CLASSIFICATION:
+                found.add(subject)
+
+    def classifications(self) -> list[Classification]:
+        found = []
+        for node in self.classifications_found:
+            values = self.by_subject.get(node, {})
+            comments = [c.value for c in values.get(_RDFS + "comment", ())]
+            explanation = min(comments) if comments else ""
+            facts = tuple(
+                sorted(
+                    {f for fact in values.get(_FACT, ()) for f in self._facts(fact)}, key=_fact_key
+                )
+            )
+            basis = tuple(sorted({b.value for b in values.get(_LEGAL_BASIS, ())}, key=_basis_key))
+            found += [
+                Classification(
+                    system=system.value,
+                    tier=tier.value,
+                    rule=rule.value,
+                    facts=facts,
+                    explanation=explanation,
+                    legal_basis=basis,
+                    iri=node.value,
+                )
+                for system in values.get(STKG_NS + "classifiedSystem", ())
+                for tier in values.get(STKG_NS + "tier", ())
+                for rule in values.get(STKG_NS + "byRule", ())
+            ]
+        return sorted(found, key=lambda c: (c.system, tier_rank(c.tier), c.rule, c.iri))
+
+    def _facts(self, node: ox.Term) -> Iterator[Fact]:
+        values = self.by_subject.get(node, {})
+        for s in values.get(_RDF + "subject", ()):
+            for p in values.get(_RDF + "predicate", ()):
+                for o in values.get(_RDF + "object", ()):
+                    yield Fact(s.value, p.value, o.value)
 
 
 # --- Reading classifications ----------------------------------------------------------------

@@ -76,23 +76,21 @@ def classify(ws: Workspace, fmt: str, keep: bool, system: str | None) -> None:
     missing is unclassified, never high-risk.
     """
     rules = load_rules(rules_folder(ws.project))
+    if fmt == "turtle" and system is not None:
+        raise click.UsageError("--explain works with --format table, json or csv")
     if keep:
         store_classification(ws.store, rules)
         ws.store.flush()
-        found = stored_classifications(ws.store)
-    else:
-        found = run_classification(ws.store, rules)
-    if system is not None:
-        system = _resolve(system, {c.system for c in found})
-        found = [c for c in found if c.system == system]
-    if fmt == "turtle":
-        if system is not None:
-            raise click.UsageError("--explain works with --format table, json or csv")
+    if fmt == "turtle":  # the graph itself, so the derivations are not needed as objects
         triples = classification_triples(ws.store, rules)
         sys.stdout.write(
             ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_prefixes()).decode()
         )
         return
+    found = stored_classifications(ws.store) if keep else run_classification(ws.store, rules)
+    if system is not None:
+        system = _resolve(system, {c.system for c in found})
+        found = [c for c in found if c.system == system]
     terms = describe(ws.store, _iris(found))
     terms.update({r.iri: Term(r.iri, r.label) for r in rules})  # stored only with the results
     if fmt == "json":
