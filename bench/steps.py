@@ -50,24 +50,85 @@ def _stkg_store(path: Path):
     return project, store
 
 
+MAX_ROWS = 10_000  # the endpoint's row cap (STKG_MAX_ROWS): the unbound variant is cut there
+UNBOUND_RUNS = 3  # the whole-portfolio variant of a per-system query is slow: fewer runs
+
+
+def per_system(query: Any) -> bool:
+    """A query with a `system` parameter answers for one system, as the explorer, the
+    query pages and the HTTP benchmark use it."""
+    return any(p.name == "system" for p in query.params)
+
+
 def query_bindings(query: Any, system: str) -> dict[str, str]:
-    """Default parameters, and a generated system for a parameter that has no default."""
-    return {p.name: system for p in query.params if p.required and p.default is None}
+    """Default parameters; a generated system for the `system` parameter (bound even when
+    optional: that is how the per-system queries are used) and any other required one."""
+    return {
+        p.name: system
+        for p in query.params
+        if p.name == "system" or (p.required and p.default is None)
+    }
+
+
+def sample_systems(store: Any, first: str, count: int) -> list[str]:
+    """`first` and `count - 1` more real systems spread over the portfolio, so that the
+    runs of a per-system query do not all hit the same (cached) one."""
+    rows = store.query(
+        "SELECT ?s WHERE { ?s a <https://w3id.org/stkg#SocialTechnicalSystem> } ORDER BY ?s"
+    ).rows
+    found = [row[0].value for row in rows if row[0].value.startswith(first.rsplit("-", 1)[0])]
+    step = max(1, len(found) // max(1, count))
+    return [first, *[s for s in found[step::step] if s != first][: count - 1]]
+
+
+def capped(store: Any, sparql: str, bindings: dict) -> tuple[float, int]:
+    """Seconds to answer as the endpoint does (rows beyond the cap are never converted),
+    and the rows it sends."""
+    import pyoxigraph as ox
+
+    from stkg.store import query_options
+
+    start = time.perf_counter()
+    raw = store._store.query(sparql, **query_options(bindings, None, None, None))
+    rows = 0
+    for _ in raw if not isinstance(raw, ox.QueryBoolean) else ():
+        rows += 1
+        if rows == MAX_ROWS:
+            break
+    return time.perf_counter() - start, rows
 
 
 def stkg_queries(path: Path, runs: int, system: str) -> None:
-    """Load with stkg (Oxigraph), then every named query `runs` times, then classification."""
+    """Load with stkg (Oxigraph), then every named query `runs` times (a per-system query
+    with its `system` bound to a different real system each run), then the whole-portfolio
+    variant of each per-system query (unbound, cut at the endpoint's row cap), then
+    classification."""
     from stkg.queries import named_queries
 
     project, store = _stkg_store(path)
-    for name, query in named_queries(project).items():
-        bindings = query.bindings(query_bindings(query, system))
-        times, rows = [], 0
-        for _ in range(runs):
+    systems = sample_systems(store, system, runs)
+    queries = named_queries(project)
+    for name, query in queries.items():
+        times, rows = [], []
+        for run in range(runs):
+            chosen = systems[run % len(systems)]
+            bindings = query.bindings(query_bindings(query, chosen))
             seconds, result = timed(lambda q=query, b=bindings: store.query(q.sparql, bindings=b))
             times.append(seconds)
-            rows = len(result)
-        emit(step="query", engine="stkg", query=name, times=times, rows=rows)
+            rows.append(len(result))
+        emit(step="query", engine="stkg", query=name, times=times, rows=max(rows),
+             bound="system" if per_system(query) else "")  # fmt: skip
+    for name, query in queries.items():
+        if not per_system(query) or any(p.name == "system" and p.required for p in query.params):
+            continue
+        bindings = query.bindings({})
+        seconds, result = timed(lambda q=query, b=bindings: store.query(q.sparql, bindings=b))
+        times, sent = [], 0
+        for _ in range(UNBOUND_RUNS):
+            took, sent = capped(store, query.sparql, bindings)
+            times.append(took)
+        emit(step="query-unbound", engine="stkg", query=name, times=times, rows=len(result),
+             sent=sent, cap=MAX_ROWS, full_seconds=seconds)  # fmt: skip
     try:
         from stkg import classify  # the classification contract (docs/decisions.md)
     except ImportError:

@@ -153,12 +153,30 @@ class NamedQuery:
         }
 
 
+# Parsed files by (path, text): the web app looks a named query up on every request, and
+# parsing the YAML header and tokenising the query cost more than reading the file. Keying
+# on the text (not the modification time) means an edited file is never answered stale.
+_PARSED: dict[tuple[str, str], NamedQuery] = {}
+_PARSED_MAX = 256
+
+
 def parse_query_file(path: Path) -> NamedQuery:
-    """Read one .rq file and its `#+` header."""
+    """Read one .rq file and its `#+` header (parsed once per distinct file content)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SourceError(str(error), str(path)) from None
+    key = (str(path), text)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        parsed = _parse_query_text(path, text)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = parsed
+    return parsed
+
+
+def _parse_query_text(path: Path, text: str) -> NamedQuery:
     header_lines: list[tuple[int, str]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("#+"):

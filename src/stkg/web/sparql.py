@@ -88,6 +88,28 @@ def store_graphs() -> dict[str, int]:
     return state["graphs"]
 
 
+def _checked(text: str, graphs: dict[str, int]) -> Any:
+    """`check_query`, remembered per query text while the store's graphs stay the same:
+    named queries send the same text on every request, and tokenising it is most of the
+    server's own work for a small answer. A refused query is checked again each time."""
+    state = current_app.extensions["stkg"]
+    cached = state.get("checked")
+    if cached is None or cached[0] is not graphs:  # the graphs changed: check afresh
+        cached = state["checked"] = (graphs, {})
+    plans: dict[str, Any] = cached[1]
+    if text not in plans:
+        plan = check_query(
+            text,
+            graphs,
+            max_length=int(current_app.config["STKG_MAX_QUERY_LENGTH"]),
+            max_nesting=int(current_app.config["STKG_MAX_NESTING"]),
+        )
+        if len(plans) >= 256:
+            plans.clear()
+        plans[text] = plan
+    return plans[text]
+
+
 def run_query(
     text: str,
     *,
@@ -99,12 +121,7 @@ def run_query(
     """Check a query, then run it on the app's executor. Raises QueryRefused, SourceError,
     QueryTimeout."""
     graphs = store_graphs()
-    plan = check_query(
-        text,
-        graphs,
-        max_length=int(current_app.config["STKG_MAX_QUERY_LENGTH"]),
-        max_nesting=int(current_app.config["STKG_MAX_NESTING"]),
-    )
+    plan = _checked(text, graphs)
     for graph in [*(default_graphs or []), *(named_graphs or [])]:
         if graph not in graphs:
             raise QueryRefused(
