@@ -310,7 +310,10 @@ class WorkerPool:
 
     def _spawn(self) -> None:
         worker = _Worker(self._snapshot, self._generation)
-        with self._lock:
+        with self._lock:  # close() sets _closed under this lock: no worker escapes cleanup
+            if self._closed:
+                worker.kill()
+                return
             self._all.add(worker)
         if worker.wait_ready(60):
             self._idle.put(worker)
@@ -403,7 +406,8 @@ class WorkerPool:
 
     def close(self) -> None:
         """Stop every worker and remove the snapshots."""
-        self._closed = True
+        with self._lock:
+            self._closed = True
         self._finalizer()
 
     @staticmethod
