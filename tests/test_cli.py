@@ -214,6 +214,7 @@ def test_serve_hands_the_app_to_waitress(runner, mini_project, monkeypatch):
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 8765)
     assert seen["debug"] is False
     assert seen["json"]["counts"]["systems"] == 2
+    assert "explorer caches ready" in result.stderr
 
 
 @pytest.mark.slow

@@ -93,3 +93,14 @@ def test_config_names_the_project(mini_project):
     data = app.test_client().get("/index.json").get_json()
     assert data["counts"]["systems"] == 2
     assert data["project"] == str(mini_project.root)
+
+
+def test_warming_builds_the_page_caches_before_the_first_visit(mini_project):
+    from stkg.web import warm
+
+    app = create_app({"STKG_QUERY_WORKERS": 0}, project=mini_project)
+    state = app.extensions["stkg"]
+    assert "gaps" not in state and "search" not in state
+    warm(app)
+    assert {"gaps", "search", "classified"} <= set(state)
+    assert app.test_client().get("/systems.json").status_code == 200

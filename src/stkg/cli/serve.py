@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import threading
+import time
 from typing import Any
 
 import click
@@ -82,12 +84,27 @@ def serve(
     # processes are stopped and their snapshots removed on the way out.
     signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"stkg {__version__}: serving {ws.project.root} on http://{host}:{port}/")
+    warming = threading.Thread(target=_warm, args=(app,), name="stkg-warm", daemon=True)
+    warming.start()
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="stkg")
     finally:
+        warming.join()  # the store must stay open until the caches are built
         executor = app.extensions["stkg"].get("executor")
         if executor is not None:
             executor.close()
+
+
+def _warm(app: Any) -> None:
+    from stkg.web import warm
+
+    started = time.monotonic()
+    try:
+        warm(app)
+    except Exception as error:  # a page will report it; the server keeps serving
+        click.echo(f"stkg: could not prepare the explorer's caches: {error}", err=True)
+        return
+    click.echo(f"stkg: explorer caches ready in {time.monotonic() - started:.1f} s", err=True)
 
 
 def _interrupt(signum: int, frame: Any) -> None:

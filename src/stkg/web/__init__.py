@@ -74,3 +74,18 @@ def create_app(
         return {"stkg_version": __version__}
 
     return app
+
+
+def warm(app: Flask) -> None:
+    """Compute what the explorer pages cache (EU AI Act tiers, validation results, the
+    search index) before the first visitor needs it: at 100,000 systems that is about a
+    minute, which would otherwise fall on the first page view. `stkg serve` runs this in a
+    background thread; pages that arrive earlier wait on the same locks, never compute twice."""
+    from stkg.web.classification import ensure_classification
+    from stkg.web.gaps import gap_index
+    from stkg.web.search import search_index
+
+    with app.app_context():
+        ensure_classification()
+        gap_index()
+        search_index()
