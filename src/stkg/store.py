@@ -9,7 +9,7 @@ also parses SPARQL result documents from remote endpoints into the same types.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -109,31 +109,35 @@ def rdf_format(path: Path) -> ox.RdfFormat:
         raise SourceError(f"unknown RDF file extension (known: {known})", str(path)) from None
 
 
-def read_quads(source: Source) -> list[ox.Quad]:
-    """Parse a whole file before anything is written, so a syntax error changes nothing.
-
-    Triples in the file's default graph go to `source.graph`; named graphs in TriG or
-    N-Quads files keep their names. Blank nodes are renamed so two files never share one.
-    """
-    fmt = rdf_format(source.path)
-    graph = ox.NamedNode(source.graph)
+def _parse(source: Source, *, rename_blank_nodes: bool = False) -> Iterator[ox.Quad]:
+    """The file's statements, with parse errors turned into a SourceError naming the file,
+    line and column."""
     try:
-        parsed = ox.parse(
+        yield from ox.parse(
             path=source.path,
-            format=fmt,
+            format=rdf_format(source.path),
             base_iri=source.path.resolve().as_uri(),
-            rename_blank_nodes=True,
+            rename_blank_nodes=rename_blank_nodes,
         )
-        return [
-            ox.Quad(q.subject, q.predicate, q.object, graph)
-            if isinstance(q.graph_name, ox.DefaultGraph)
-            else q
-            for q in parsed
-        ]
     except SyntaxError as error:
         raise _source_error(error, source.label) from None
     except (OSError, ValueError) as error:
         raise SourceError(str(error), source.label) from None
+
+
+def read_quads(source: Source) -> list[ox.Quad]:
+    """A whole file as quads, for libraries that need the statements in Python.
+
+    Triples in the file's default graph go to `source.graph`; named graphs in TriG or
+    N-Quads files keep their names. Blank nodes are renamed so two files never share one.
+    """
+    graph = ox.NamedNode(source.graph)
+    return [
+        ox.Quad(q.subject, q.predicate, q.object, graph)
+        if isinstance(q.graph_name, ox.DefaultGraph)
+        else q
+        for q in _parse(source, rename_blank_nodes=True)
+    ]
 
 
 def check_syntax(source: Source) -> int:
@@ -142,16 +146,7 @@ def check_syntax(source: Source) -> int:
     A first pass so that a syntax error in any of several files changes nothing, without
     holding millions of Python quad objects (the store then loads the file itself).
     """
-    fmt = rdf_format(source.path)
-    count = 0
-    try:
-        for _ in ox.parse(path=source.path, format=fmt, base_iri=source.path.resolve().as_uri()):
-            count += 1
-    except SyntaxError as error:
-        raise _source_error(error, source.label) from None
-    except (OSError, ValueError) as error:
-        raise SourceError(str(error), source.label) from None
-    return count
+    return sum(1 for _ in _parse(source))
 
 
 def _source_error(error: SyntaxError, label: str) -> SourceError:
