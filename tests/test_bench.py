@@ -80,6 +80,7 @@ def test_load_reasoning_http_and_memory_are_reported(report):
     assert re.search(r"HTTP \(.*\): [\d,]+ requests/s, p50 ", text)
     assert re.search(r"Peak RSS per step process: stkg [\d,]+ MiB", text)
     assert re.search(r"first 200 on `/`: [\d.]+", text)
+    assert re.search(r"\| high-impact systems \| [\d,]+ \| [\d.]+ (ms|s) \| ", text)
 
 
 @pytest.mark.slow

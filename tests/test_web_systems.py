@@ -114,6 +114,74 @@ def test_a_user_defined_subclass_of_system_counts(mini_project):
     assert {s["tier"]["label"] for s in data["systems"]} <= {"unclassified", "not classified"}
 
 
+def _mini_client(mini_project, extra: str = "", **config):
+    from conftest import write_project
+
+    if extra:
+        write_project(mini_project.root, {"data/more.ttl": extra})
+    return create_app({"STKG_QUERY_WORKERS": 0, **config}, project=mini_project).test_client()
+
+
+MORE = """\
+@prefix stkg: <https://w3id.org/stkg#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <https://w3id.org/stkg/example/test/> .
+ex:Scoring a stkg:SocialTechnicalSystem ; rdfs:label "Scoring" ;
+  skos:prefLabel "Applicant risk score" ;
+  stkg:impactLevel stkg:HighImpact, stkg:MediumImpact .
+"""
+
+
+def test_a_system_with_two_impact_levels_is_counted_and_found_under_each(mini_project):
+    client = _mini_client(mini_project, MORE)
+    facets = client.get("/systems.json").get_json()["facets"]["impact"]
+    counts = {f["value"]: f["count"] for f in facets}
+    assert counts == {STKG + "HighImpact": 1, STKG + "MediumImpact": 1, "none": 2}
+    for level in ("HighImpact", "MediumImpact"):
+        found = client.get("/systems.json?impact=" + q(STKG + level)).get_json()
+        assert [s["label"] for s in found["systems"]] == ["Scoring"]
+    # shown by its most serious level, and sorted by it
+    row = found["systems"][0]
+    assert row["impact"]["iri"] == STKG + "HighImpact"
+    ranked = client.get("/systems.json?sort=impact").get_json()["systems"]
+    assert [s["label"] for s in ranked] == ["Scoring", "Chatbot", "Triage"]
+    backwards = client.get("/systems.json?sort=impact&dir=desc").get_json()["systems"]
+    assert [s["label"] for s in backwards] == ["Chatbot", "Triage", "Scoring"]
+
+
+def test_the_search_box_also_matches_preferred_labels(mini_project):
+    client = _mini_client(mini_project, MORE)
+    found = client.get("/systems.json?q=APPLICANT").get_json()
+    assert [s["label"] for s in found["systems"]] == ["Scoring"]
+
+
+def test_an_update_through_the_endpoint_shows_in_the_table_and_its_facets(mini_project):
+    client = _mini_client(mini_project, STKG_UPDATE_TOKEN="s3cret")
+    before = client.get("/systems.json").get_json()
+    assert before["paging"]["total"] == 2
+    assert {f["value"]: f["count"] for f in before["facets"]["impact"]} == {"none": 2}
+    done = client.post(
+        "/sparql",
+        data={
+            "update": "PREFIX stkg: <https://w3id.org/stkg#> INSERT DATA { GRAPH <urn:g:new> {"
+            " <urn:x:Recruiting> a stkg:SocialTechnicalSystem ;"
+            ' <http://www.w3.org/2000/01/rdf-schema#label> "Recruiting" ;'
+            " stkg:impactLevel stkg:HighImpact } }"
+        },
+        headers={"Authorization": "Bearer s3cret"},
+    )
+    assert done.status_code == 200, done.get_data(as_text=True)
+    after = client.get("/systems.json").get_json()
+    assert [s["label"] for s in after["systems"]] == ["Chatbot", "Recruiting", "Triage"]
+    assert {f["value"]: f["count"] for f in after["facets"]["impact"]} == {
+        STKG + "HighImpact": 1,
+        "none": 2,
+    }
+    dashboard = client.get("/index.json").get_json()
+    assert dashboard["counts"]["systems"] == 3
+
+
 def test_systems_page_is_accessible(explorer):
     assert_accessible_page(explorer.get("/systems?sort=stage&dir=desc").get_data(as_text=True))
 
@@ -192,3 +260,17 @@ def test_system_page_errors(explorer):
 def test_system_page_is_accessible(explorer):
     for name in ("FraudDetection", "NextBestOffer", "LoanApproval"):
         assert_accessible_page(system(explorer, name)[1])
+
+
+def test_gap_facets_count_within_the_other_filters(explorer):
+    shape = SHAPES + "EscalationPathShape"
+    whole = listing(explorer)["facets"]["shape"]
+    assert next(f["count"] for f in whole if f["value"] == shape) == 2
+    low = listing(explorer, "?impact=" + q(STKG + "LowImpact"))
+    systems = {s["system"] for s in low["systems"]}
+    counted = {f["value"]: f["count"] for f in low["facets"]["shape"]}
+    for value, count in counted.items():
+        having = listing(explorer, f"?impact={q(STKG + 'LowImpact')}&shape={q(value)}")
+        assert having["paging"]["total"] == count > 0
+        assert {s["system"] for s in having["systems"]} <= systems
+    assert sum(counted.values()) < sum(f["count"] for f in whole)

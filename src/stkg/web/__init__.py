@@ -78,14 +78,20 @@ def create_app(
 
 def warm(app: Flask) -> None:
     """Compute what the explorer pages cache (EU AI Act tiers, validation results, the
-    search index) before the first visitor needs it: at 100,000 systems that is about a
-    minute, which would otherwise fall on the first page view. `stkg serve` runs this in a
-    background thread; pages that arrive earlier wait on the same locks, never compute twice."""
+    portfolio and search indexes, the counts on the start page) before the first visitor
+    needs it: at 100,000 systems that is over a minute, which would otherwise fall on the
+    first page view. `stkg serve` runs this in a background thread; pages that arrive
+    earlier wait on the same locks, never compute twice."""
     from stkg.web.classification import ensure_classification
     from stkg.web.gaps import gap_index
+    from stkg.web.index import dashboard_data, summary
+    from stkg.web.portfolio import portfolio_index
     from stkg.web.search import search_index
 
-    with app.app_context():
+    with app.test_request_context():  # the dashboard's links need a request's URL adapter
         ensure_classification()
         gap_index()
+        portfolio_index().ordered("label", "asc")  # the table's default order
         search_index()
+        summary()
+        dashboard_data()  # the unfiltered facet counts

@@ -10,7 +10,6 @@ after an update validates again.
 from __future__ import annotations
 
 import re
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,12 +17,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from stkg.validate import SEVERITIES, ValidationReport, ValidationResult, validate
-from stkg.web.sparql import store_graphs
+from stkg.web.cache import per_store_version
 from stkg.web.tables import choice_arg, csv_response, paging, query_string
 from stkg.web.terms import compact, describe, local_name, page_url
 
 blueprint = Blueprint("gaps", __name__)
-_lock = threading.Lock()
 
 GROUPS = ("system", "requirement")
 CSV_COLUMNS = (
@@ -75,18 +73,9 @@ class GapIndex:
 
 def gap_index() -> GapIndex:
     """The app's validation results, computed on first use and after each store update."""
-    state = current_app.extensions["stkg"]
-    token = store_graphs()  # a new object after every update through the endpoint
-    cached = state.get("gaps")
-    if cached is not None and cached[0] is token:
-        return cached[1]
-    with _lock:
-        cached = state.get("gaps")
-        if cached is not None and cached[0] is token:
-            return cached[1]
-        index = GapIndex.build(validate(state["store"]))
-        state["gaps"] = (token, index)
-        return index
+    return per_store_version(
+        "gaps", lambda: GapIndex.build(validate(current_app.extensions["stkg"]["store"]))
+    )
 
 
 def result_dict(result: ValidationResult, index: GapIndex) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The start page, a portfolio dashboard: `/` and its JSON twin `/index.json`.
 
 It keeps what was loaded (counts, graphs, project, version) and adds the portfolio at a
-glance: systems by impact level, lifecycle stage and EU AI Act tier (COUNT queries, the
-same as the `/systems` facets), and open gaps by severity and by framework (from the app's
-cached validation). The page draws each as bars beside a table of the numbers.
+glance: systems by impact level, lifecycle stage and EU AI Act tier (the `/systems`
+facets, counted on the app's portfolio index), and open gaps by severity and by framework
+(from the app's cached validation). The page draws each as bars beside a table of the
+numbers. The counts of what is loaded are kept per version of the store.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, ur
 from stkg import __version__
 from stkg.summary import summarize
 from stkg.validate import SEVERITIES
+from stkg.web.cache import per_store_version
 from stkg.web.classification import ensure_classification
 from stkg.web.gaps import gap_index
 from stkg.web.systems import facet_counts
@@ -72,12 +74,17 @@ def dashboard_data() -> dict[str, Any]:
     }
 
 
-def index_data() -> dict[str, Any]:
+def summary() -> dict[str, Any]:
+    """What is loaded (`stkg.summary`), counted once per version of the store."""
     stkg = current_app.extensions["stkg"]
+    return per_store_version("summary", lambda: summarize(stkg["store"], stkg["project"]))
+
+
+def index_data() -> dict[str, Any]:
     dashboard = dashboard_data()  # first: it may derive the classification graph
     return {
         "version": __version__,
-        **summarize(stkg["store"], stkg["project"]),
+        **summary(),
         "dashboard": dashboard,
     }
 

@@ -9,13 +9,12 @@ at most `MAX_HITS` resources are ranked and one page of them is shown.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
-from stkg.web.sparql import store_graphs
+from stkg.web.cache import per_store_version
 from stkg.web.tables import paging, query_string
 from stkg.web.terms import PREFIX_LINES, PREFIXES, describe, store
 
@@ -33,7 +32,6 @@ FIELDS = {
     "official text": ("stkg:officialText", 3),
     "comment": ("rdfs:comment", 4),
 }
-_lock = threading.Lock()
 
 
 @dataclass
@@ -45,29 +43,24 @@ class SearchIndex:
 
 
 def search_index() -> SearchIndex:
-    state = current_app.extensions["stkg"]
-    token = store_graphs()
-    cached = state.get("search")
-    if cached is not None and cached[0] is token:
-        return cached[1]
-    with _lock:
-        cached = state.get("search")
-        if cached is not None and cached[0] is token:
-            return cached[1]
-        props = " ".join(prop for prop, _ in FIELDS.values())
-        text = (
-            PREFIX_LINES + f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?o "
-            "FILTER(isIRI(?s) && isLiteral(?o)) }"
-        )
-        names = {expand(prop): name for name, (prop, _) in FIELDS.items()}
-        index = SearchIndex([], [], [], [])
-        for s, p, o in store().query(text).rows:
-            index.iris.append(s.value)
-            index.fields.append(names[p.value])
-            index.texts.append(o.value)
-            index.lowered.append(o.value.lower())
-        state["search"] = (token, index)
-        return index
+    """The app's search index, built on first use and after each store update."""
+    return per_store_version("search", _build)
+
+
+def _build() -> SearchIndex:
+    props = " ".join(prop for prop, _ in FIELDS.values())
+    text = (
+        PREFIX_LINES + f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?o "
+        "FILTER(isIRI(?s) && isLiteral(?o)) }"
+    )
+    names = {expand(prop): name for name, (prop, _) in FIELDS.items()}
+    index = SearchIndex([], [], [], [])
+    for s, p, o in store().query(text).rows:
+        index.iris.append(s.value)
+        index.fields.append(names[p.value])
+        index.texts.append(o.value)
+        index.lowered.append(o.value.lower())
+    return index
 
 
 def expand(prefixed: str) -> str:

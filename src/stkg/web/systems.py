@@ -1,51 +1,38 @@
 """`/systems`: the portfolio as a sortable, filterable, searchable, paged table.
 
-The table is one SPARQL query with ORDER BY / LIMIT / OFFSET and the facets are COUNT
-queries, so a page costs about the same at a hundred thousand systems: no system list is
-ever loaded into Python. Gap facets (gap type, framework) come from the app's cached
-validation (`stkg.web.gaps.gap_index`) and enter the query as a VALUES block. Typing honours
-user-defined subclasses of `stkg:SocialTechnicalSystem`.
+Pages, filters, sorts and facet counts are computed on the app's portfolio index
+(`stkg.web.portfolio`: one row per system, built by one query per version of the store), so a
+page costs tens of milliseconds at a hundred thousand systems. Gap facets (gap type,
+framework) come from the app's cached validation (`stkg.web.gaps.gap_index`); the
+"implements" filter asks the store for the systems governed by a control implementing that
+requirement.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from stkg.web.classification import (
-    NOT_CLASSIFIED,
-    TIERS,
-    ensure_classification,
-    tier_label,
-    tier_rank_expression,
-)
+from stkg.web.classification import NOT_CLASSIFIED, TIERS, tier_label
 from stkg.web.gaps import GapIndex, gap_index
-from stkg.web.tables import choice_arg, csv_response, paging, query_string
-from stkg.web.terms import (
-    PREFIX_LINES,
-    STKG,
-    describe,
-    iri_term,
-    literal_term,
-    page_url,
-    store,
-    values,
+from stkg.web.portfolio import (
+    FACETS,
+    NONE,
+    ORDERS,
+    SORTS,
+    PortfolioIndex,
+    SystemRow,
+    portfolio_index,
+    position,
 )
+from stkg.web.tables import choice_arg, csv_response, paging, query_string
+from stkg.web.terms import PREFIX_LINES, describe, iri_term, page_url, store
 
 blueprint = Blueprint("systems", __name__)
 
-SYSTEMS = """
-  { SELECT DISTINCT ?system WHERE {
-      ?class rdfs:subClassOf* stkg:SocialTechnicalSystem . ?system a ?class } }"""
-# facet name -> the property whose value it counts
-FACETS = {"impact": "stkg:impactLevel", "stage": "stkg:lifecycleStage", "tier": "stkg:euAIActTier"}
-ORDERS = {
-    "impact": ["HighImpact", "MediumImpact", "LowImpact"],
-    "stage": ["Design", "InDevelopment", "Validation", "Deployed", "Retired"],
-}
-SORTS = ("label", "impact", "stage", "tier", "system")
-NONE = "none"  # facet value: the fact is not recorded
 CSV_COLUMNS = (
     "system",
     "label",
@@ -60,36 +47,11 @@ CSV_COLUMNS = (
 
 def system_filters() -> dict[str, str]:
     names = ("q", *FACETS, "shape", "framework", "implements")
-    return {n: request.args.get(n, "").strip() for n in names if request.args.get(n, "").strip()}
-
-
-def _where(filters: dict[str, str], skip: str | None = None) -> str:
-    """The graph pattern selecting the systems that match `filters` (less one facet)."""
-    parts = [SYSTEMS]
-    index = None
-    for name in ("shape", "framework"):
-        if filters.get(name):
-            index = index or gap_index()
-            pool = index.systems_by_shape if name == "shape" else index.systems_by_framework
-            parts.append(values("system", sorted(pool.get(filters[name], ()))))
-    for name, prop in FACETS.items():
-        value = filters.get(name)
-        if not value or name == skip:
-            continue
-        if value == NONE:
-            parts.append(f"MINUS {{ ?system {prop} ?_{name} }}")
-        else:
-            parts.append(f"?system {prop} {_iri(value)} .")
-    if filters.get("implements"):
-        parts.append(
-            f"?system stkg:governedBy ?_m . ?_m stkg:implements {_iri(filters['implements'])} ."
-        )
-    if filters.get("q"):
-        needle = literal_term(filters["q"].lower())
-        parts.append(
-            f"?system rdfs:label|skos:prefLabel ?_q FILTER(CONTAINS(LCASE(STR(?_q)), {needle}))"
-        )
-    return "\n  ".join(parts)
+    filters = {n: request.args.get(n, "").strip() for n in names if request.args.get(n, "").strip()}
+    for name in (*FACETS, "shape", "framework", "implements"):
+        if filters.get(name, NONE) != NONE:
+            _iri(filters[name])
+    return filters
 
 
 def _iri(value: str) -> str:
@@ -99,60 +61,56 @@ def _iri(value: str) -> str:
         abort(400, f"not an IRI: {value!r}")
 
 
-def _rank(variable: str, names: list[str]) -> str:
-    expression = str(len(names))
-    for rank, name in reversed(list(enumerate(names))):
-        expression = f"IF(?{variable} = stkg:{name}, {rank}, {expression})"
-    return f"COALESCE({expression}, {len(names)})"
+def _tests(filters: dict[str, str], skip: str | None = None) -> list[Callable[[SystemRow], bool]]:
+    """One test per filter (less the facet `skip`), cheapest first."""
+    tests: list[Callable[[SystemRow], bool]] = []
+    for name in FACETS:
+        value = filters.get(name)
+        if not value or name == skip:
+            continue
+        if value == NONE:
+            tests.append(lambda r, name=name: not getattr(r, name))
+        else:
+            tests.append(lambda r, name=name, value=value: value in getattr(r, name))
+    pools = []
+    for name in ("shape", "framework"):
+        if filters.get(name):
+            index = gap_index()
+            pool = index.systems_by_shape if name == "shape" else index.systems_by_framework
+            pools.append(pool.get(filters[name], set()))
+    if filters.get("implements"):
+        pools.append(_implementing(filters["implements"]))
+    tests += [lambda r, pool=pool: r.system in pool for pool in pools]
+    if filters.get("q"):
+        needle = filters["q"].lower()
+        tests.append(lambda r: needle in r.text)
+    return tests
 
 
-def _order(sort: str, direction: str) -> str:
-    key = {
-        "label": "LCASE(STR(COALESCE(?label, STR(?system))))",
-        "impact": _rank("impact", ORDERS["impact"]),
-        "stage": _rank("stage", ORDERS["stage"]),
-        "tier": "?tierRank",
-        "system": "STR(?system)",
-    }[sort]
-    first = f"DESC({key})" if direction == "desc" else f"ASC({key})"
-    return f"{first} LCASE(STR(COALESCE(?label, STR(?system)))) ?system"
-
-
-def _rows_query(filters: dict[str, str], sort: str, direction: str) -> str:
-    return (
-        PREFIX_LINES
-        + """SELECT ?system (SAMPLE(?l) AS ?label) (SAMPLE(?i) AS ?impact)
-       (SAMPLE(?s) AS ?stage) (MIN("""
-        + tier_rank_expression("t")
-        + """) AS ?tierRank) WHERE {
-  """
-        + _where(filters)
-        + """
-  OPTIONAL { ?system rdfs:label ?l }
-  OPTIONAL { ?system stkg:impactLevel ?i }
-  OPTIONAL { ?system stkg:lifecycleStage ?s }
-  OPTIONAL { ?system stkg:euAIActTier ?t }
-} GROUP BY ?system ORDER BY """
-        + _order(sort, direction)
-    )
-
-
-def count_systems(filters: dict[str, str]) -> int:
-    text = PREFIX_LINES + "SELECT (COUNT(DISTINCT ?system) AS ?n) WHERE {" + _where(filters) + "}"
-    return int(store().query(text).rows[0][0].value)
-
-
-def facet_counts(name: str, filters: dict[str, str]) -> list[dict[str, Any]]:
-    """Systems per value of one facet, under every other filter (`none`: not recorded)."""
+def _implementing(requirement: str) -> set[str]:
+    """Systems governed by a control that implements `requirement`."""
     text = (
         PREFIX_LINES
-        + f"SELECT ?v (COUNT(DISTINCT ?system) AS ?n) WHERE {{ {_where(filters, skip=name)}"
-        + f"\n  OPTIONAL {{ ?system {FACETS[name]} ?v }} }} GROUP BY ?v"
+        + "SELECT DISTINCT ?system WHERE { ?system stkg:governedBy ?m . "
+        + f"?m stkg:implements {_iri(requirement)} }}"
     )
-    counts = {
-        (row["v"].value if row.get("v") is not None else NONE): int(row["n"].value)
-        for row in store().query(text).dicts()
-    }
+    return {row[0].value for row in store().query(text).rows}
+
+
+def select(rows: list[SystemRow], filters: dict[str, str], skip: str | None = None) -> list:
+    """The rows that pass every filter (less the facet `skip`), in their order."""
+    for test in _tests(filters, skip):
+        rows = [r for r in rows if test(r)]
+    return rows
+
+
+def facet_counts(
+    name: str, filters: dict[str, str], index: PortfolioIndex | None = None
+) -> list[dict[str, Any]]:
+    """Systems per value of one facet, under every other filter (`none`: not recorded)."""
+    index = index or portfolio_index()
+    others = {k: v for k, v in filters.items() if k != name}
+    counts = index.counts(name, select(index.rows, others) if others else None)
     info = describe(k for k in counts if k != NONE)
     none_label = NOT_CLASSIFIED if name == "tier" else "not recorded"
     rows = [
@@ -164,58 +122,67 @@ def facet_counts(name: str, filters: dict[str, str]) -> list[dict[str, Any]]:
         }
         for value, n in counts.items()
     ]
-    order = {STKG + n: i for i, n in enumerate(ORDERS.get(name, []))}
-    order |= {tier: i for i, tier in enumerate(TIERS)}
+    order = {v: i for i, v in enumerate(ORDERS[name])}
     return sorted(rows, key=lambda r: (r["value"] == NONE, order.get(r["value"], 99), r["label"]))
 
 
-def gap_facets(filters: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
-    """Gap types and frameworks with the number of systems having such gaps (whole portfolio)."""
+def gap_facets(
+    filters: dict[str, str], index: PortfolioIndex | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Gap types and frameworks with the number of systems having such gaps, under every
+    other filter (the whole portfolio when there is none)."""
+    index = index or portfolio_index()
+    gaps = gap_index()
+    info = describe(gaps.systems_by_framework)
+    facets: dict[str, list[dict[str, Any]]] = {}
+    for name, pools, label in (
+        ("shape", gaps.systems_by_shape, lambda s: s.rsplit("#", 1)[-1]),
+        ("framework", gaps.systems_by_framework, lambda f: info[f].label),
+    ):
+        others = {k: v for k, v in filters.items() if k != name}
+        within = {r.system for r in select(index.rows, others)} if others else None
+        rows = [
+            {
+                "value": value,
+                "label": label(value),
+                "count": len(pool if within is None else pool & within),
+                "selected": filters.get(name) == value,
+            }
+            for value, pool in pools.items()
+        ]
+        facets[name] = sorted(
+            (f for f in rows if f["count"] or f["selected"]),
+            key=lambda f: (f["label"], f["value"]),
+        )
+    return facets
+
+
+def _rows(rows: list[SystemRow]) -> list[dict[str, Any]]:
+    """Table rows: each system with its labelled facts and its gaps by severity."""
+    known = describe({v for r in rows for v in (*r.impact, *r.stage)} | set(TIERS))
     index = gap_index()
-    info = describe(index.systems_by_framework)
-    return {
-        "shape": [
-            {
-                "value": s,
-                "label": s.rsplit("#", 1)[-1],
-                "count": len(v),
-                "selected": filters.get("shape") == s,
-            }
-            for s, v in sorted(index.systems_by_shape.items())
-        ],
-        "framework": [
-            {
-                "value": f,
-                "label": info[f].label,
-                "count": len(v),
-                "selected": filters.get("framework") == f,
-            }
-            for f, v in sorted(index.systems_by_framework.items(), key=lambda i: info[i[0]].label)
-        ],
-    }
 
-
-def _row(row: dict, known: dict, index: GapIndex) -> dict[str, Any]:
-    system = row["system"].value
-    gaps = index.by_system.get(system, [])
-
-    def value(name: str) -> dict[str, Any] | None:
-        term = row.get(name)
-        if term is None:
+    def value(iri: str | None) -> dict[str, Any] | None:
+        if iri is None:
             return None
-        info = known.get(term.value)
-        return {"iri": term.value, "label": info.label if info else term.value}
+        info = known.get(iri)
+        return {"iri": iri, "label": info.label if info else iri}
 
-    rank = int(row["tierRank"].value) if row.get("tierRank") is not None else len(TIERS)
+    return [_row(r, value, known, index) for r in rows]
+
+
+def _row(row: SystemRow, value: Callable, known: dict, index: GapIndex) -> dict[str, Any]:
+    gaps = index.by_system.get(row.system, [])
+    rank = row.rank("tier")
     tier = None
     if rank < len(TIERS):
         tier = {"iri": TIERS[rank], "label": tier_label(TIERS[rank], known)}
     return {
-        "system": system,
-        "label": row["label"].value if row.get("label") is not None else system,
-        "url": page_url(system, "system"),
-        "impact": value("impact"),
-        "stage": value("stage"),
+        "system": row.system,
+        "label": row.label,
+        "url": page_url(row.system, "system"),
+        "impact": value(min(row.impact, key=partial(position, "impact"), default=None)),
+        "stage": value(min(row.stage, key=partial(position, "stage"), default=None)),
         "tier": tier or {"iri": None, "label": NOT_CLASSIFIED},
         "gaps": {
             "Violation": sum(g.severity == "Violation" for g in gaps),
@@ -225,24 +192,24 @@ def _row(row: dict, known: dict, index: GapIndex) -> dict[str, Any]:
     }
 
 
+def matching(filters: dict[str, str], sort: str, direction: str) -> list[SystemRow]:
+    """Every system matching the filters, in the table's order."""
+    return select(portfolio_index().ordered(sort, direction), filters)
+
+
 def systems_data(filters: dict[str, str], sort: str, direction: str) -> dict[str, Any]:
     """One page of systems matching the filters, the facets, and the paging."""
-    ensure_classification()
     page = paging()
-    text = _rows_query(filters, sort, direction) + f"\nLIMIT {page.per_page} OFFSET {page.offset}"
-    rows = store().query(text).dicts()
-    known = describe(
-        [t.value for r in rows for n in ("impact", "stage") if (t := r.get(n)) is not None]
-        + list(TIERS)
-    )
-    index = gap_index()
+    index = portfolio_index()
+    rows = matching(filters, sort, direction)
     return {
         "filters": filters,
         "sort": sort,
         "direction": direction,
-        "paging": page.info(count_systems(filters)),
-        "systems": [_row(r, known, index) for r in rows],
-        "facets": {name: facet_counts(name, filters) for name in FACETS} | gap_facets(filters),
+        "paging": page.info(len(rows)),
+        "systems": _rows(rows[page.offset : page.offset + page.per_page]),
+        "facets": {name: facet_counts(name, filters, index) for name in FACETS}
+        | gap_facets(filters, index),
     }
 
 
@@ -264,34 +231,22 @@ def systems_json() -> Response:
 @blueprint.get("/systems.csv")
 def systems_csv() -> Response:
     """Every matching system (up to the app's row cap), in the table's order."""
-    ensure_classification()
     cap = int(current_app.config["STKG_MAX_ROWS"])
-    filters = system_filters()
-    text = _rows_query(filters, *_sort_args()) + f"\nLIMIT {cap + 1}"
-    rows = store().query(text).dicts()
-    truncated = len(rows) > cap
-    rows = rows[:cap]
-    known = describe(
-        [t.value for r in rows for n in ("impact", "stage") if (t := r.get(n)) is not None]
-        + list(TIERS)
-    )
-    index = gap_index()
-    out = []
-    for row in rows:
-        data = _row(row, known, index)
-        out.append(
-            {
-                "system": data["system"],
-                "label": data["label"],
-                "impact": data["impact"]["label"] if data["impact"] else "",
-                "stage": data["stage"]["label"] if data["stage"] else "",
-                "tier": data["tier"]["label"],
-                "violations": data["gaps"]["Violation"],
-                "warnings": data["gaps"]["Warning"],
-                "infos": data["gaps"]["Info"],
-            }
-        )
+    rows = matching(system_filters(), *_sort_args())
+    out = [
+        {
+            "system": data["system"],
+            "label": data["label"],
+            "impact": data["impact"]["label"] if data["impact"] else "",
+            "stage": data["stage"]["label"] if data["stage"] else "",
+            "tier": data["tier"]["label"],
+            "violations": data["gaps"]["Violation"],
+            "warnings": data["gaps"]["Warning"],
+            "infos": data["gaps"]["Info"],
+        }
+        for data in _rows(rows[:cap])
+    ]
     response = csv_response("systems.csv", CSV_COLUMNS, out)
-    if truncated:
+    if len(rows) > cap:
         response.headers["X-STKG-Truncated"] = "true"
     return response

@@ -1,0 +1,142 @@
+"""The portfolio index: one row per system with what the `/systems` table filters, sorts and
+counts by, built by one query per version of the store.
+
+Oxigraph answers a sorted, grouped page query over a hundred thousand systems in seconds
+(every page re-reads the whole portfolio to sort it), so the explorer keeps the few facts the
+table needs — labels, impact levels, lifecycle stages, EU AI Act tiers — in memory (about
+40 MB at 100,000 systems) and pages, filters, sorts and counts there: a page is a scan of a
+list, tens of milliseconds. Each sort order is computed once and kept. The index is rebuilt
+after an update through the endpoint, like the validation results (`stkg.web.cache`).
+Typing honours user-defined subclasses of `stkg:SocialTechnicalSystem`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+
+from stkg.web.cache import per_store_version
+from stkg.web.classification import TIERS, ensure_classification
+from stkg.web.terms import PREFIX_LINES, STKG, iri_term, store
+
+SYSTEMS = """
+  { SELECT DISTINCT ?system WHERE {
+      ?class rdfs:subClassOf* stkg:SocialTechnicalSystem . ?system a ?class } }"""
+# facet name -> the property whose values it counts
+FACETS = {
+    "impact": STKG + "impactLevel",
+    "stage": STKG + "lifecycleStage",
+    "tier": STKG + "euAIActTier",
+}
+ORDERS = {  # facet values in their natural order; a value not listed sorts after them
+    "impact": tuple(STKG + n for n in ("HighImpact", "MediumImpact", "LowImpact")),
+    "stage": tuple(
+        STKG + n for n in ("Design", "InDevelopment", "Validation", "Deployed", "Retired")
+    ),
+    "tier": TIERS,
+}
+SORTS = ("label", "impact", "stage", "tier", "system")
+NONE = "none"  # facet value: the fact is not recorded
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+
+
+@dataclass(slots=True)
+class SystemRow:
+    system: str
+    label: str  # its rdfs:label (the least, if several), else the IRI
+    text: str  # every rdfs:label and skos:prefLabel, lower-cased, for the search box
+    impact: tuple[str, ...]
+    stage: tuple[str, ...]
+    tier: tuple[str, ...]
+
+    def rank(self, facet: str) -> int:
+        """The position of the row's first value in the facet's natural order."""
+        return min(map(partial(position, facet), getattr(self, facet)), default=len(ORDERS[facet]))
+
+
+def position(facet: str, value: str) -> int:
+    """A value's place in the facet's natural order (after them all when not listed)."""
+    order = ORDERS[facet]
+    return order.index(value) if value in order else len(order)
+
+
+@dataclass
+class PortfolioIndex:
+    rows: list[SystemRow]
+    _orders: dict[tuple[str, str], list[SystemRow]] = field(default_factory=dict)
+    _unfiltered: dict[str, Counter[str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ordered(self, sort: str, direction: str) -> list[SystemRow]:
+        """Every row, sorted by `sort` (ascending or descending), then by label and IRI."""
+        key = (sort, direction)
+        with self._lock:
+            if key not in self._orders:
+                self._orders[key] = _sorted(self.rows, sort, direction == "desc")
+            return self._orders[key]
+
+    def counts(self, facet: str, rows: list[SystemRow] | None = None) -> Counter[str]:
+        """Rows per value of a facet (`NONE` counts rows without one); all rows by default."""
+        if rows is None:
+            with self._lock:
+                if facet not in self._unfiltered:
+                    self._unfiltered[facet] = _count(self.rows, facet)
+                return self._unfiltered[facet]
+        return _count(rows, facet)
+
+
+def _count(rows: Iterable[SystemRow], facet: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for row in rows:
+        counts.update(getattr(row, facet) or (NONE,))
+    return counts
+
+
+def _sorted(rows: list[SystemRow], sort: str, descending: bool) -> list[SystemRow]:
+    by_label = sorted(rows, key=lambda r: (r.label.lower(), r.system))
+    primary: Callable[[SystemRow], object] = {
+        "label": lambda r: r.label.lower(),
+        "system": lambda r: r.system,
+        "impact": lambda r: r.rank("impact"),
+        "stage": lambda r: r.rank("stage"),
+        "tier": lambda r: r.rank("tier"),
+    }[sort]
+    return sorted(by_label, key=primary, reverse=descending)  # stable: ties stay by label
+
+
+def portfolio_index() -> PortfolioIndex:
+    """The app's portfolio index, built after the EU AI Act tiers are derived."""
+    ensure_classification()
+    return per_store_version("portfolio", _build)
+
+
+def _build() -> PortfolioIndex:
+    props = " ".join(iri_term(p) for p in (RDFS_LABEL, SKOS_PREF_LABEL, *FACETS.values()))
+    text = (
+        PREFIX_LINES
+        + "SELECT ?system ?p ?o WHERE {"
+        + SYSTEMS
+        + f"\n  OPTIONAL {{ VALUES ?p {{ {props} }} ?system ?p ?o }} }}"
+    )
+    found: dict[str, dict[str, list[str]]] = {}
+    for system, p, o in store().query(text).rows:
+        facts = found.setdefault(system.value, {})
+        if p is not None:
+            facts.setdefault(p.value, []).append(o.value)
+    rows = []
+    for system, facts in found.items():
+        labels = sorted(facts.get(RDFS_LABEL, ()))
+        texts = [*labels, *facts.get(SKOS_PREF_LABEL, ())]
+        rows.append(
+            SystemRow(
+                system=system,
+                label=labels[0] if labels else system,
+                text="\n".join(t.lower() for t in texts),
+                **{name: tuple(sorted(set(facts.get(p, ())))) for name, p in FACETS.items()},
+            )
+        )
+    return PortfolioIndex(rows)
