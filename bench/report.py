@@ -257,6 +257,21 @@ def _size_section(size: int, d: dict[str, Any]) -> list[str]:
             f"{seconds(percentile(q['times'], 95))} | {theirs_text} | "
             f"{ratio({'seconds': p50}, other)} | {'system' if q.get('bound') else '—'} |"
         )
+    floors = find(d, "floor", "stkg")
+    if floors:
+        out += [
+            "",
+            "What one join over the portfolio costs in Oxigraph: the smallest patterns the "
+            "portfolio-wide gap queries build on, classes asserted directly (no subclass "
+            "path). A gap query joins several of these, then negates and sorts.",
+            "",
+            "| pattern | rows | p50 | rows per second |",
+            "|---|---|---|---|",
+        ]
+        for f in floors:
+            p50 = statistics.median(f["times"])
+            rate = f"{f['rows'] / p50:,.0f}" if p50 else "—"
+            out.append(f"| {f['probe']} | {f['rows']:,} | {seconds(p50)} | {rate} |")
     unbound = find(d, "query-unbound", "stkg")
     if unbound:
         out += [

@@ -98,6 +98,17 @@ def capped(store: Any, sparql: str, bindings: dict) -> tuple[float, int]:
     return time.perf_counter() - start, rows
 
 
+# The smallest patterns the portfolio-wide gap queries cannot avoid, with classes asserted
+# directly (no subclass path), to show what one join over the portfolio costs in Oxigraph.
+FLOORS = {
+    "every system": "SELECT ?s WHERE { ?s a <https://w3id.org/stkg#SocialTechnicalSystem> }",
+    "high-impact systems": "SELECT ?s WHERE { ?s a <https://w3id.org/stkg#SocialTechnicalSystem> ;"
+    " <https://w3id.org/stkg#impactLevel> <https://w3id.org/stkg#HighImpact> }",
+    "systems with a human review": "SELECT ?s ?p WHERE { ?s <https://w3id.org/stkg#hasProcess> ?p ."
+    " ?p a <https://w3id.org/stkg#HumanReview> }",
+}
+
+
 def stkg_queries(path: Path, runs: int, system: str) -> None:
     """Load with stkg (Oxigraph), then every named query `runs` times (a per-system query
     with its `system` bound to a different real system each run), then the whole-portfolio
@@ -129,6 +140,13 @@ def stkg_queries(path: Path, runs: int, system: str) -> None:
             times.append(took)
         emit(step="query-unbound", engine="stkg", query=name, times=times, rows=len(result),
              sent=sent, cap=MAX_ROWS, full_seconds=seconds)  # fmt: skip
+    for name, sparql in FLOORS.items():
+        times, rows = [], 0
+        for _ in range(runs):
+            seconds, result = timed(lambda s=sparql: store.query(s))
+            times.append(seconds)
+            rows = len(result)
+        emit(step="floor", engine="stkg", probe=name, times=times, rows=rows)
     try:
         from stkg import classify  # the classification contract (docs/decisions.md)
     except ImportError:
