@@ -88,3 +88,37 @@ def test_validation_runs_once_and_again_after_an_update(explorer_app, explorer):
         assert gap_index() is first  # cached
         state.pop("graphs", None)  # what an update through /sparql does
         assert gap_index() is not first
+
+
+def test_a_long_group_shows_its_first_rows_and_links_to_all_of_them(explorer, monkeypatch):
+    import stkg.web.gaps
+
+    whole = explorer.get("/gaps.json?group=requirement&per_page=500").get_json()
+    big = max(whole["groups"], key=lambda g: g["total"])
+    assert big["total"] == len(big["results"]) > 2 and big["more"] is None
+    monkeypatch.setattr(stkg.web.gaps, "GROUP_ROWS", 2)
+    cut = explorer.get("/gaps.json?group=requirement&per_page=500").get_json()
+    group = next(g for g in cut["groups"] if g["iri"] == big["iri"])
+    assert group["total"] == big["total"] and group["results"] == big["results"][:2]
+    html = explorer.get("/gaps?group=requirement&per_page=500").get_data(as_text=True)
+    assert group["more"].replace("&", "&amp;") in html
+    # the link lists every gap against that clause, by system
+    monkeypatch.undo()
+    every = explorer.get(group["more"].replace("/gaps?", "/gaps.json?") + "&per_page=500")
+    listed = every.get_json()
+    assert listed["group"] == "system" and listed["filters"] == {"requirement": big["iri"]}
+    pairs = {
+        (g["iri"], r["focus_node"], r["shape"]) for g in listed["groups"] for r in g["results"]
+    }
+    systems_in_big = {
+        (s["iri"], r["focus_node"], r["shape"]) for r in big["results"] for s in r["systems"]
+    }
+    assert pairs == systems_in_big
+    # a system's own page of gaps is never cut
+    monkeypatch.setattr(stkg.web.gaps, "GROUP_ROWS", 1)
+    busiest = max(
+        explorer.get("/gaps.json?per_page=500").get_json()["groups"], key=lambda g: g["total"]
+    )
+    own = explorer.get("/gaps.json?system=" + quote(busiest["iri"], safe="")).get_json()
+    [mine] = own["groups"]
+    assert mine["total"] == len(mine["results"]) > 1 and mine["more"] is None

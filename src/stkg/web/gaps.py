@@ -14,7 +14,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 
 from stkg.validate import SEVERITIES, ValidationReport, ValidationResult, validate
 from stkg.web.cache import per_store_version
@@ -24,6 +32,7 @@ from stkg.web.terms import compact, describe, local_name, page_url
 blueprint = Blueprint("gaps", __name__)
 
 GROUPS = ("system", "requirement")
+GROUP_ROWS = 20  # results shown per group; a longer group links to its own paged list
 CSV_COLUMNS = (
     "system",
     "system_label",
@@ -140,6 +149,12 @@ def gaps_data(group: str = "system", filters: dict[str, str] | None = None) -> d
     info = describe(
         [*shown, *{r.framework for k in shown for x in groups[k] for r in x.requirements}]
     )
+
+    def limit(key: str) -> int:
+        """A group's rows on the page: all when the filters pick that one system or clause;
+        else `GROUP_ROWS`, and the group links to its own list (by system, which pages)."""
+        return len(groups[key]) if filters.get(group) == key else GROUP_ROWS
+
     counts = {s: 0 for s in SEVERITIES}
     for result in results:
         counts[result.severity] = counts.get(result.severity, 0) + 1
@@ -155,7 +170,13 @@ def gaps_data(group: str = "system", filters: dict[str, str] | None = None) -> d
                 "label": info[key].label if key in info else index.label(key),
                 "notation": info[key].notation if key in info else None,
                 "url": info[key].url if key in info else None,
-                "results": [result_dict(r, index) for r in groups[key]],
+                "total": len(groups[key]),
+                "results": [result_dict(r, index) for r in groups[key][: limit(key)]],
+                "more": (
+                    url_for("gaps.gaps_page", **{**filters, group: key})
+                    if len(groups[key]) > limit(key)
+                    else None
+                ),
             }
             for key in shown
         ],
