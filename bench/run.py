@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import platform
 import shutil
 import signal
@@ -270,7 +271,9 @@ def main(argv: list[str] | None = None) -> Path:
     finally:
         kill_all()
     run["machine"] = report.machine()
+    run["date"] = today
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report.markdown(run, today), encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(run, indent=1), encoding="utf-8")
     print(out)
     return out

@@ -87,3 +87,26 @@ def test_load_reasoning_http_and_memory_are_reported(report):
 def test_generated_data_and_stores_are_cleaned_up(report):
     folder, _ = report
     assert list((folder / "work").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_the_explorer_benchmark_requests_every_page(capsys):
+    explorer = pytest.importorskip("bench.explorer")
+    text = explorer.main(["--systems", "20", "--runs", "2"])
+    rows = [line for line in text.splitlines() if line.startswith("| `/")]
+    assert len(rows) == len(explorer.PAGES)
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[1] == "200", row
+        assert re.match(r"[\d,]+ ms$", cells[3]) and re.match(r"[\d,]+ ms$", cells[4]), row
+    assert text in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_run_is_saved_beside_its_table_and_renders_the_same(report):
+    from bench import report as render
+
+    folder, text = report
+    run = render.load(folder / "result.json")
+    assert list(run["sizes"]) == [20]
+    assert render.markdown(run, run["date"]) == text
