@@ -274,3 +274,20 @@ def test_gap_facets_count_within_the_other_filters(explorer):
         assert having["paging"]["total"] == count > 0
         assert {s["system"] for s in having["systems"]} <= systems
     assert sum(counted.values()) < sum(f["count"] for f in whole)
+
+
+def test_the_index_remembers_recent_selections_only():
+    from stkg.web.portfolio import KEEP, PortfolioIndex
+
+    index, calls = PortfolioIndex([]), []
+
+    def compute(key):
+        return lambda: calls.append(key) or []
+
+    index.remember("a", compute("a"))
+    index.remember("a", compute("a"))
+    assert calls == ["a"]
+    for n in range(KEEP):
+        index.remember(n, compute(n))
+    index.remember("a", compute("a"))  # pushed out by KEEP newer selections
+    assert calls.count("a") == 2

@@ -13,8 +13,8 @@ Typing honours user-defined subclasses of `stkg:SocialTechnicalSystem`.
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -40,6 +40,7 @@ ORDERS = {  # facet values in their natural order; a value not listed sorts afte
 }
 SORTS = ("label", "impact", "stage", "tier", "system")
 NONE = "none"  # facet value: the fact is not recorded
+KEEP = 32  # filtered selections remembered per index (each at most one list of the rows)
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 
@@ -69,7 +70,23 @@ class PortfolioIndex:
     rows: list[SystemRow]
     _orders: dict[tuple[str, str], list[SystemRow]] = field(default_factory=dict)
     _unfiltered: dict[str, Counter[str]] = field(default_factory=dict)
+    _selections: OrderedDict[Hashable, list[SystemRow]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remember(self, key: Hashable, compute: Callable[[], list[SystemRow]]) -> list[SystemRow]:
+        """`compute()`, kept for the last `KEEP` keys: a page asks for the same selection
+        for several facets, and paging through a filtered table asks for it again. Valid as
+        long as this index: both are built per version of the store."""
+        with self._lock:
+            if key in self._selections:
+                self._selections.move_to_end(key)
+                return self._selections[key]
+        rows = compute()
+        with self._lock:
+            self._selections[key] = rows
+            while len(self._selections) > KEEP:
+                self._selections.popitem(last=False)
+        return rows
 
     def ordered(self, sort: str, direction: str) -> list[SystemRow]:
         """Every row, sorted by `sort` (ascending or descending), then by label and IRI."""

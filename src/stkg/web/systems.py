@@ -61,12 +61,12 @@ def _iri(value: str) -> str:
         abort(400, f"not an IRI: {value!r}")
 
 
-def _tests(filters: dict[str, str], skip: str | None = None) -> list[Callable[[SystemRow], bool]]:
-    """One test per filter (less the facet `skip`), cheapest first."""
+def _tests(filters: dict[str, str]) -> list[Callable[[SystemRow], bool]]:
+    """One test per filter, cheapest first."""
     tests: list[Callable[[SystemRow], bool]] = []
     for name in FACETS:
         value = filters.get(name)
-        if not value or name == skip:
+        if not value:
             continue
         if value == NONE:
             tests.append(lambda r, name=name: not getattr(r, name))
@@ -97,11 +97,19 @@ def _implementing(requirement: str) -> set[str]:
     return {row[0].value for row in store().query(text).rows}
 
 
-def select(rows: list[SystemRow], filters: dict[str, str], skip: str | None = None) -> list:
-    """The rows that pass every filter (less the facet `skip`), in their order."""
-    for test in _tests(filters, skip):
-        rows = [r for r in rows if test(r)]
-    return rows
+def select(
+    index: PortfolioIndex, filters: dict[str, str], order: tuple[str, str] | None = None
+) -> list[SystemRow]:
+    """The systems that pass every filter, in the table's `order` (sort, direction) or the
+    index's own; remembered by the index, as several facets ask for the same selection."""
+
+    def compute() -> list[SystemRow]:
+        rows = index.ordered(*order) if order else index.rows
+        for test in _tests(filters):
+            rows = [r for r in rows if test(r)]
+        return rows
+
+    return index.remember((order, frozenset(filters.items())), compute)
 
 
 def facet_counts(
@@ -110,7 +118,7 @@ def facet_counts(
     """Systems per value of one facet, under every other filter (`none`: not recorded)."""
     index = index or portfolio_index()
     others = {k: v for k, v in filters.items() if k != name}
-    counts = index.counts(name, select(index.rows, others) if others else None)
+    counts = index.counts(name, select(index, others) if others else None)
     info = describe(k for k in counts if k != NONE)
     none_label = NOT_CLASSIFIED if name == "tier" else "not recorded"
     rows = [
@@ -140,7 +148,7 @@ def gap_facets(
         ("framework", gaps.systems_by_framework, lambda f: info[f].label),
     ):
         others = {k: v for k, v in filters.items() if k != name}
-        within = {r.system for r in select(index.rows, others)} if others else None
+        within = {r.system for r in select(index, others)} if others else None
         rows = [
             {
                 "value": value,
@@ -194,7 +202,7 @@ def _row(row: SystemRow, value: Callable, known: dict, index: GapIndex) -> dict[
 
 def matching(filters: dict[str, str], sort: str, direction: str) -> list[SystemRow]:
     """Every system matching the filters, in the table's order."""
-    return select(portfolio_index().ordered(sort, direction), filters)
+    return select(portfolio_index(), filters, (sort, direction))
 
 
 def systems_data(filters: dict[str, str], sort: str, direction: str) -> dict[str, Any]:
