@@ -321,4 +321,5 @@ def load(path: Path) -> dict[str, Any]:
 
 if __name__ == "__main__":  # python -m bench.report RESULTS.json: write RESULTS.md again
     saved = Path(sys.argv[1])
-    saved.with_suffix(".md").write_text(markdown(run := load(saved), run["date"]), encoding="utf-8")
+    run = load(saved)
+    saved.with_suffix(".md").write_text(markdown(run, run["date"]), encoding="utf-8")

@@ -259,10 +259,6 @@ class OxigraphStore:
             except (SyntaxError, OSError, ValueError) as error:
                 raise SourceError(str(error), source.label) from None
             reports.append(LoadReport(source.graph, source.label, count))
-        if self.path is not None and sources:
-            # Bulk loading leaves RocksDB's files unmerged; compacting them makes later
-            # queries 2-3x faster (docs/decisions.md, "On-disk stores are compacted").
-            self._store.optimize()
         return reports
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
@@ -306,6 +302,14 @@ class OxigraphStore:
     def flush(self) -> None:
         if self.path is not None:
             self._store.flush()
+
+    def optimize(self) -> None:
+        """Merge an on-disk store's files after a large load: bulk loading leaves them
+        unmerged, and queries on them are slower (docs/decisions.md, "On-disk stores are
+        compacted"). Takes seconds at millions of triples; nothing to do in memory."""
+        if self.path is not None:
+            self._store.flush()
+            self._store.optimize()
 
     def close(self) -> None:
         """Flush and release the store; an on-disk store can then be opened again."""

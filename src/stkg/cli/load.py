@@ -34,7 +34,7 @@ def load(ws: Workspace, files: tuple[str, ...], graph: str | None) -> None:
         reports = store.load(sources)
     for report in reports:
         click.echo(f"{report.label}: {report.triples} triples into <{report.graph}>")
-    store.flush()
+    store.optimize()  # the files a user loads are the large ones; the project is not
     counts = summarize(store, ws.project)["counts"]
     click.echo(
         f"store: {counts['triples']} triples, {counts['systems']} systems, "

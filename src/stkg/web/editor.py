@@ -19,7 +19,7 @@ from stkg.errors import ProjectError, StkgError
 from stkg.queries import find_query, named_queries
 from stkg.results import shorten
 from stkg.store import PREFIXES
-from stkg.web.queries import term_json
+from stkg.web.queries import answer_json
 from stkg.web.sparql import answer_error, run_query
 
 blueprint = Blueprint("editor", __name__)
@@ -79,26 +79,7 @@ def _answer(query: str) -> dict[str, Any]:
     except (StkgError, ValueError) as exc:
         failed = answer_error(exc)
         return {"error": failed.get_data(as_text=True).strip(), "status": failed.status_code}
-    result = answer.result
-    out: dict[str, Any] = {"truncated": answer.truncated}
-    if result.kind == "ask":
-        out["boolean"] = result.boolean
-        return out
-    if result.kind == "graph":
-        names = ["subject", "predicate", "object"]
-        rows = [(t.subject, t.predicate, t.object) for t in result.triples]
-    else:
-        names = list(result.variables)
-        rows = result.rows
-    out["head"] = {"vars": names}
-    out["results"] = {
-        "bindings": [
-            {n: term_json(t) for n, t in zip(names, row, strict=True) if t is not None}
-            for row in rows
-        ]
-    }
-    out["_rows"] = rows
-    return out
+    return answer_json(answer)
 
 
 def _request_values() -> tuple[str | None, str | None]:

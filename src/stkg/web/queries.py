@@ -60,26 +60,33 @@ def query_data(query: NamedQuery, values: dict[str, str]) -> dict[str, Any]:
     if data["missing"]:
         return data
     answer = run_query(query.sparql, bindings=query.bindings(values))
+    return data | answer_json(answer)
+
+
+def answer_json(answer: Any) -> dict[str, Any]:
+    """An answer as the pages show it: `truncated`, then `boolean` (ASK) or SPARQL JSON's
+    `head` and `results` (a graph as subject/predicate/object rows), plus the rows
+    themselves under `_rows` for the HTML table."""
     result = answer.result
-    data["truncated"] = answer.truncated
+    out: dict[str, Any] = {"truncated": answer.truncated}
     if result.kind == "ask":
-        data["boolean"] = result.boolean
-        return data
+        out["boolean"] = result.boolean
+        return out
     if result.kind == "graph":
-        data["head"] = {"vars": ["subject", "predicate", "object"]}
+        names = ["subject", "predicate", "object"]
         rows = [(t.subject, t.predicate, t.object) for t in result.triples]
     else:
-        data["head"] = {"vars": list(result.variables)}
+        names = list(result.variables)
         rows = result.rows
-    names = data["head"]["vars"]
-    data["results"] = {
+    out["head"] = {"vars": names}
+    out["results"] = {
         "bindings": [
             {n: term_json(t) for n, t in zip(names, row, strict=True) if t is not None}
             for row in rows
         ]
     }
-    data["_rows"] = rows
-    return data
+    out["_rows"] = rows
+    return out
 
 
 def _values() -> dict[str, str]:

@@ -169,17 +169,19 @@ def _rows(rows: list[SystemRow]) -> list[dict[str, Any]]:
     """Table rows: each system with its labelled facts and its gaps by severity."""
     known = describe({v for r in rows for v in (*r.impact, *r.stage)} | set(TIERS))
     index = gap_index()
-
-    def value(iri: str | None) -> dict[str, Any] | None:
-        if iri is None:
-            return None
-        info = known.get(iri)
-        return {"iri": iri, "label": info.label if info else iri}
-
-    return [_row(r, value, known, index) for r in rows]
+    return [_row(r, known, index) for r in rows]
 
 
-def _row(row: SystemRow, value: Callable, known: dict, index: GapIndex) -> dict[str, Any]:
+def _first(row: SystemRow, facet: str, known: dict) -> dict[str, Any] | None:
+    """The row's value of a facet that comes first in its natural order, labelled."""
+    iri = min(getattr(row, facet), key=partial(position, facet), default=None)
+    if iri is None:
+        return None
+    info = known.get(iri)
+    return {"iri": iri, "label": info.label if info else iri}
+
+
+def _row(row: SystemRow, known: dict, index: GapIndex) -> dict[str, Any]:
     gaps = index.by_system.get(row.system, [])
     rank = row.rank("tier")
     tier = None
@@ -189,8 +191,8 @@ def _row(row: SystemRow, value: Callable, known: dict, index: GapIndex) -> dict[
         "system": row.system,
         "label": row.label,
         "url": page_url(row.system, "system"),
-        "impact": value(min(row.impact, key=partial(position, "impact"), default=None)),
-        "stage": value(min(row.stage, key=partial(position, "stage"), default=None)),
+        "impact": _first(row, "impact", known),
+        "stage": _first(row, "stage", known),
         "tier": tier or {"iri": None, "label": NOT_CLASSIFIED},
         "gaps": {
             "Violation": sum(g.severity == "Violation" for g in gaps),
