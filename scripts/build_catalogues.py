@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate the framework catalogues and crosswalks in data/ from ../shared/reference/.
+"""Generate the framework catalogues and crosswalks in data/ from reference/.
 
     .venv/bin/python scripts/build_catalogues.py            # write data/frameworks, data/crosswalks
     .venv/bin/python scripts/build_catalogues.py --check    # exit 1 if a committed file differs
@@ -26,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reference",
         type=Path,
-        default=REPO.parent / "shared" / "reference",
-        help="the reference folder (default: ../shared/reference next to the repository)",
+        default=REPO / "reference",
+        help="the reference folder (default: reference/ in this repository, see its README)",
     )
     parser.add_argument(
         "--check", action="store_true", help="compare with the committed files, write nothing"

@@ -1,23 +1,20 @@
 """The alignment module links only to terms that exist, in the right way.
 
 Every AIRO and W3C DPV IRI used in ontology/alignments.ttl must exist in the pinned copies under
-../shared/reference/ (every surveyed vocabulary that aligns to others had broken targets), DPV
+reference/ (every surveyed vocabulary that aligns to others had broken targets), DPV
 concepts are matched with SKOS and never subclassed, and the OWL variant of DPV is never used.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from rdflib import RDFS, Graph, URIRef
 
+from conftest import REFERENCE, REPO
 from stkg.namespace import STKG_NS
 
-REPO = Path(__file__).resolve().parents[1]
 ALIGNMENTS = REPO / "ontology" / "alignments.ttl"
 ONTOLOGY = REPO / "ontology" / "stkg.ttl"
-REFERENCE = REPO.parent / "shared" / "reference"
 
 AIRO = "https://w3id.org/airo#"
 DPV_FAMILY = "https://w3id.org/dpv"  # core, tech, risk, ai, legal/eu/aiact, ... and owl
@@ -49,11 +46,6 @@ def alignments() -> Graph:
 @pytest.fixture(scope="module")
 def reference() -> Graph:
     """The pinned AIRO and DPV copies in one graph, parsed once per module (dpv.ttl is 700 KB)."""
-    if not REFERENCE.is_dir():
-        pytest.skip(f"pinned reference vocabularies not found at {REFERENCE}")
-    missing = [str(path) for path in PINNED.values() if not path.is_file()]
-    if missing:
-        pytest.skip(f"pinned reference files missing: {missing}")
     graph = Graph()
     for path in PINNED.values():
         graph.parse(path, format="turtle")

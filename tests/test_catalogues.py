@@ -1,6 +1,6 @@
 """The framework catalogues and crosswalks in data/ match the reference files they come from.
 
-Counts and identifiers are compared with ../shared/reference/ (read here independently of the
+Counts and identifiers are compared with reference/ (read here independently of the
 generator), every crosswalk row resolves to a catalogued requirement, untyped crosswalks stay
 untyped, typed mappings carry what NIST IR 8477 asks for plus their SKOS triple, ISO/IEC 42001
 holds identifiers and short titles only, every external IRI exists in its pinned copy, and
@@ -15,16 +15,13 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
-import pytest
 import yaml
 from rdflib import Graph, URIRef
 
+from conftest import REFERENCE, REPO
 from stkg.summary import summarize
 
-REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO.parent / "shared" / "reference"
 FW = "https://w3id.org/stkg/framework/"
 MAPPING_SET = "https://w3id.org/stkg/mapping-set/"
 PREFIXES = """\
@@ -33,10 +30,6 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """
-
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason=f"reference data not found at {REFERENCE}"
-)
 
 
 def select(store, sparql: str) -> list[tuple]:
@@ -111,7 +104,6 @@ def test_every_requirement_has_a_notation_a_label_and_a_scheme(store):
 # --- NIST AI RMF 1.0 --------------------------------------------------------------------------
 
 
-@needs_reference
 def test_ai_rmf_has_the_functions_categories_and_subcategories_of_the_core(store):
     core = reference_csv("nist-ai-rmf-1.0-core.csv")
     counts = kinds(store, "nist-ai-rmf")
@@ -121,7 +113,6 @@ def test_ai_rmf_has_the_functions_categories_and_subcategories_of_the_core(store
         assert notations(store, "nist-ai-rmf", level) == expected
 
 
-@needs_reference
 def test_ai_rmf_official_text_equals_the_core_csv(store):
     text = dict(
         select(
@@ -146,7 +137,6 @@ def test_ai_rmf_hierarchy_runs_subcategory_category_function(store):
     assert all(sub.startswith(cat + ".") and cat.startswith(fn + " ") for sub, cat, fn in rows)
 
 
-@needs_reference
 def test_playbook_guidance_is_kept_apart_from_the_official_text(store):
     playbook = {
         e["title"]: e
@@ -178,7 +168,6 @@ def test_playbook_guidance_is_kept_apart_from_the_official_text(store):
 # --- NIST AI 600-1 ----------------------------------------------------------------------------
 
 
-@needs_reference
 def test_600_1_has_the_12_official_risks_and_212_actions(store):
     risks = column(
         store,
@@ -199,7 +188,6 @@ def test_600_1_text_has_no_pdf_ligatures():
     assert not set(text) & set("ﬁﬀﬂﬃﬄ")
 
 
-@needs_reference
 def test_600_1_actions_link_to_their_subcategory_and_only_to_official_risks(store):
     actions = json.loads(
         (REFERENCE / "csa-dataset/nist-ai-600-1/ai-600-1-1.0-actions.json").read_text("utf-8")
@@ -222,7 +210,6 @@ def test_600_1_actions_link_to_their_subcategory_and_only_to_official_risks(stor
     assert len(risks) == 12
 
 
-@needs_reference
 def test_ibm_nexus_matches_exist_in_the_nexus_data(store):
     nexus = "https://w3id.org/ai-atlas-nexus/"
     base = REFERENCE / "ibm-risk-atlas-nexus"
@@ -241,7 +228,6 @@ def test_ibm_nexus_matches_exist_in_the_nexus_data(store):
 # --- ISO/IEC 42001 ----------------------------------------------------------------------------
 
 
-@needs_reference
 def test_iso_42001_has_the_clauses_and_annex_a_controls_of_the_reference(store):
     rows = reference_csv("iso-iec-42001-2023-structure.csv")
     counts = kinds(store, "iso-iec-42001")
@@ -307,7 +293,6 @@ def test_every_iso_42001_concept_has_one_verification_status(store):
 # --- EU AI Act --------------------------------------------------------------------------------
 
 
-@needs_reference
 def test_eu_ai_act_has_the_chapters_sections_and_articles_of_the_index(store):
     index = reference_csv("eu-ai-act-2024-1689-articles-index.csv")
     counts = kinds(store, "eu-ai-act")
@@ -334,7 +319,6 @@ def test_eu_ai_act_has_the_chapters_sections_and_articles_of_the_index(store):
         assert placement[f"Art. {row['article']}"] == expected
 
 
-@needs_reference
 def test_eu_ai_act_article_text_is_the_official_text(store):
     articles = json.loads(
         (REFERENCE / "csa-dataset/eu-ai-act/ai-act-articles.json").read_text("utf-8")
@@ -349,7 +333,6 @@ def test_eu_ai_act_article_text_is_the_official_text(store):
     assert {f"Art. {a['article']}": squash(a["content"]) for a in articles} == text
 
 
-@needs_reference
 def test_eu_ai_act_annex_iii_and_article_5_match_the_reference(store):
     annex = reference_csv("eu-ai-act-2024-1689-annex-iii.csv")
     assert notations(store, "eu-ai-act", "annex III point") == {r["annex_iii_id"] for r in annex}
@@ -378,7 +361,6 @@ def test_eu_ai_act_is_identified_by_its_eli_and_has_seven_risk_tiers(store):
     assert all(t.startswith(FW + "eu-ai-act/tier/") for t in tiers)
 
 
-@needs_reference
 def test_every_dpv_iri_used_exists_in_the_pinned_copy():
     dpv = Graph().parse(REFERENCE / "w3c-dpv/eu-aiact.ttl")
     declared = {str(s) for s in dpv.subjects()}
@@ -413,7 +395,6 @@ def test_every_mapping_resolves_to_catalogued_requirements(store):
     assert unsourced == []
 
 
-@needs_reference
 def test_the_nist_hosted_iso_crosswalk_has_280_untyped_pairs(store):
     expected = {
         (r["ai_rmf_subcategory"], r["iso42001_ref_normalized"])
@@ -542,13 +523,11 @@ def build(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@needs_reference
 def test_regenerating_gives_the_committed_files_byte_for_byte():
     result = build("--check")
     assert result.returncode == 0, result.stderr
 
 
-@needs_reference
 def test_check_reports_a_file_that_differs(tmp_path):
     assert build("--out", str(tmp_path)).returncode == 0
     (tmp_path / "data/frameworks/iso-iec-42001.ttl").write_text("# edited\n", encoding="utf-8")

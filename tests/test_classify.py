@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 
-from conftest import REPO
+from conftest import REFERENCE, REPO
 from stkg.classify import (
     CLASSIFICATION_GRAPH,
     TIER_BASE,
@@ -272,7 +272,7 @@ def test_rules_are_described_with_a_label_and_a_legal_basis_in_the_catalogue(sto
 
 
 def test_dpv_classes_asserted_exist_in_the_pinned_dpv(background, store):
-    dpv = Graph().parse(REPO.parent / "shared" / "reference" / "w3c-dpv" / "eu-aiact.ttl")
+    dpv = Graph().parse(REFERENCE / "w3c-dpv" / "eu-aiact.ttl")
     known = {str(s) for s in dpv.subjects() if isinstance(s, URIRef)}
     extra = SYSTEM + ':S stkg:hasContextOfUse :C . :C a stkg:ContextOfUse ; ' \
         "stkg:prohibitedPractice euaia:art-5-1-f .\n:S stkg:annexIPoint 11 ; " \

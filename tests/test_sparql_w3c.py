@@ -1,8 +1,8 @@
 """W3C SPARQL 1.1 test suites through `/sparql`: the protocol tests (updates with an
 update token), and a query-evaluation subset run through the endpoint.
 
-The suites live in the shared W3C checkout next to the repository; without it, these
-tests are skipped.
+The suites are the project's copies under tests/w3c/sparql (tests/w3c/README.md gives their
+origin commit and licence).
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ import pytest
 import rdflib
 from rdflib.collection import Collection
 
-from conftest import REPO
+from conftest import W3C
 from stkg.store import OxigraphStore, Source
 from stkg.web import create_app
 
-W3C = REPO.parent / "shared" / "w3c" / "sparql" / "sparql11"
-pytestmark = pytest.mark.skipif(not W3C.is_dir(), reason="W3C test suites not available")
+SPARQL11 = W3C / "sparql" / "sparql11"
 
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
@@ -68,9 +67,7 @@ def _entries(graph: rdflib.Graph) -> list[rdflib.term.Node]:
 
 
 def _protocol_tests() -> list:
-    if not W3C.is_dir():
-        return []
-    graph = _manifest(W3C / "protocol" / "manifest.ttl")
+    graph = _manifest(SPARQL11 / "protocol" / "manifest.ttl")
     return [pytest.param(graph, test, id=str(test).rsplit("#", 1)[1]) for test in _entries(graph)]
 
 
@@ -87,7 +84,7 @@ def test_w3c_protocol(graph, test, mini_project):
     name = str(test).rsplit("#", 1)[1]
     if name in NOT_APPLICABLE:
         pytest.skip(NOT_APPLICABLE[name])
-    base = W3C / "protocol"
+    base = SPARQL11 / "protocol"
     sources = [
         Source(
             base / Path(urlsplit(str(graph.value(data, UT.graph))).path).name,
@@ -157,8 +154,8 @@ def _run_protocol_test(graph, test, name, client, token: bool = False) -> None:
 
 def _evaluation_tests() -> list:
     found = []
-    for suite in EVALUATION_SUITES if W3C.is_dir() else []:
-        graph = _manifest(W3C / suite / "manifest.ttl")
+    for suite in EVALUATION_SUITES:
+        graph = _manifest(SPARQL11 / suite / "manifest.ttl")
         for test in _entries(graph):
             if (test, rdflib.RDF.type, MF.QueryEvaluationTest) not in graph:
                 continue

@@ -119,7 +119,7 @@ def build_airc(reference: Path, known: set[str]) -> Turtle:
         HEADER.format(
             title="NIST AI RMF 1.0 → ISO/IEC 42001 crosswalk (provider Microsoft, hosted by NIST"
             " AIRC): 280 untyped concept-crosswalk links.",
-            source="../shared/reference/derived/" + AIRC,
+            source="reference/derived/" + AIRC,
         ),
     )
     mapping_set(ttl, slug, "NIST AI RMF to ISO/IEC FDIS 42001 AI Management System Crosswalk").add(
@@ -195,7 +195,7 @@ def build_trustworthiness(reference: Path, known: set[str]) -> Turtle:
             title="NIST crosswalk of the AI RMF trustworthiness characteristics to the OECD AI "
             "Recommendation, the 2021 EU AI Act proposal, EO 13960 and the Blueprint for an AI "
             "Bill of Rights: untyped term-level links.",
-            source="../shared/reference/derived/" + TRUSTWORTHINESS_CSV,
+            source="reference/derived/" + TRUSTWORTHINESS_CSV,
         ),
     )
     mapping_set(

@@ -1,4 +1,4 @@
-"""Reading the pinned reference files under ../shared/reference/ and cleaning their text."""
+"""Reading the pinned reference files under reference/ and cleaning their text."""
 
 from __future__ import annotations
 
