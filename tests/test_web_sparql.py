@@ -13,6 +13,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from servers import running_server
 from stkg.web import create_app
+from stkg.web.sparql import close_executors
 
 STKG = "https://w3id.org/stkg#"
 SYSTEMS = f"SELECT ?s WHERE {{ ?s a <{STKG}SocialTechnicalSystem> }} ORDER BY ?s"
@@ -38,9 +39,7 @@ def tight(project, store):
         STKG_CORS_ORIGINS="https://yasgui.example",
     )
     yield client
-    executor = app.extensions["stkg"].get("executor")
-    if executor is not None:
-        executor.close()
+    close_executors(app)
 
 
 def test_get_post_form_and_post_direct_give_the_same_answer(client):
@@ -205,7 +204,7 @@ def test_an_authorised_update_is_seen_by_later_queries(project, tmp_path):
         assert done.status_code == 200, done.get_data(as_text=True)
         assert client.get("/sparql", query_string=ask).get_json()["boolean"] is True
     finally:
-        app.extensions["stkg"]["executor"].close()
+        close_executors(app)
 
 
 def test_a_query_past_the_time_limit_is_answered_503_and_the_worker_is_freed(tight):
