@@ -77,20 +77,35 @@ GRAPH_ALIASES = {
     "xml": "rdfxml",
 }
 FORMAT_PARAMETERS = ("format", "output", "results")
+# CSV and TSV are defined for SELECT results only: an ASK answer comes as JSON or XML (a
+# client asking for CSV gets the default, which rdflib and SPARQLWrapper read by its type).
+BOOLEAN_FORMATS = ("json", "xml")
 
 
 def offers(kind: str) -> dict[str, str]:
     """Media type → format name for an answer of `kind` ("select", "ask" or "graph")."""
-    return GRAPH_TYPES if kind == "graph" else SOLUTION_TYPES
+    if kind == "graph":
+        return GRAPH_TYPES
+    if kind == "ask":
+        return {media: f for media, f in SOLUTION_TYPES.items() if f in BOOLEAN_FORMATS}
+    return SOLUTION_TYPES
+
+
+def aliases(kind: str) -> dict[str, str]:
+    """Short name → format name for an answer of `kind`."""
+    if kind == "graph":
+        return GRAPH_ALIASES
+    if kind == "ask":
+        return {name: f for name, f in SOLUTION_ALIASES.items() if f in BOOLEAN_FORMATS}
+    return SOLUTION_ALIASES
 
 
 def from_parameter(kind: str, values: Iterable[str]) -> str | None:
     """The first of `values` that names a format fitting `kind`, or None."""
-    aliases = GRAPH_ALIASES if kind == "graph" else SOLUTION_ALIASES
-    types = offers(kind)
+    names, types = aliases(kind), offers(kind)
     for value in values:
         name = value.split(";", 1)[0].strip().lower()
-        found = aliases.get(name) or types.get(name)
+        found = names.get(name) or types.get(name)
         if found:
             return found
     return None
