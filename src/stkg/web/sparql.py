@@ -30,7 +30,9 @@ from stkg.web.errors import plain
 from stkg.web.negotiation import CONTENT_TYPES, FORMAT_PARAMETERS, negotiate, prefers_html
 
 blueprint = Blueprint("sparql", __name__)
-_lock = threading.Lock()
+# One lock per thing started on first use: starting a pool takes seconds, and must not hold
+# up the other pool or the admission.
+_locks = {name: threading.Lock() for name in ("executor", "named_executor", "admission")}
 
 
 class MethodRefused(QueryRefused):
@@ -53,7 +55,7 @@ def executor(app: Flask | None = None, which: str | None = None) -> Executor:
     reserved = int(app.config["STKG_NAMED_QUERY_WORKERS"])
     key = "named_executor" if which == NAMED and workers > 0 and reserved > 0 else "executor"
     if key not in state:
-        with _lock:
+        with _locks[key]:
             if key not in state:
                 size = reserved if key == "named_executor" else workers
                 max_rows = int(app.config["STKG_MAX_ROWS"])
@@ -88,7 +90,7 @@ def admission(app: Flask | None = None) -> Admission:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     state = app.extensions["stkg"]
     if "admission" not in state:
-        with _lock:
+        with _locks["admission"]:
             if "admission" not in state:
                 state["admission"] = Admission(
                     slots=int(app.config["STKG_QUERY_WORKERS"]),
