@@ -204,15 +204,23 @@ def test_a_project_that_is_not_one_is_a_one_line_error(runner, tmp_path):
 def test_serve_hands_the_app_to_waitress(runner, mini_project, monkeypatch):
     seen = {}
 
-    def fake_serve(app, **options):  # runs while the command still holds its store
-        seen.update(options, debug=app.debug)
-        seen["json"] = app.test_client().get("/index.json").get_json()
+    class FakeServer:  # what waitress.create_server gives: sockets bound, not yet serving
+        def __init__(self, app, **options) -> None:
+            self.app = app
+            seen.update(options, debug=app.debug)
 
-    monkeypatch.setattr("waitress.serve", fake_serve)
+        def print_listen(self, text: str) -> None:
+            pass
+
+        def run(self) -> None:  # runs while the command still holds its store
+            seen["json"] = self.app.test_client().get("/index.json").get_json()
+
+    monkeypatch.setattr("waitress.create_server", FakeServer)
     result = run(runner, "serve", "--port", "8765", project=mini_project)
     assert result.exit_code == 0, result.output
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 8765)
     assert seen["debug"] is False
+    assert seen["threads"] == 4 + 2 + 4  # pages, ad-hoc slots, ad-hoc queue
     assert seen["json"]["counts"]["systems"] == 2
     assert "explorer caches ready" in result.stderr
 

@@ -13,6 +13,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from servers import running_server
 from stkg.web import create_app
+from stkg.web.sparql import close_executors
 
 STKG = "https://w3id.org/stkg#"
 SYSTEMS = f"SELECT ?s WHERE {{ ?s a <{STKG}SocialTechnicalSystem> }} ORDER BY ?s"
@@ -38,9 +39,7 @@ def tight(project, store):
         STKG_CORS_ORIGINS="https://yasgui.example",
     )
     yield client
-    executor = app.extensions["stkg"].get("executor")
-    if executor is not None:
-        executor.close()
+    close_executors(app)
 
 
 def test_get_post_form_and_post_direct_give_the_same_answer(client):
@@ -130,6 +129,50 @@ def test_get_without_a_query_describes_the_service_with_void_statistics(client, 
     assert all(int(row["classes"].value) > 0 for row in rows if row["name"].value == PORTFOLIO)
 
 
+def test_the_service_description_partitions_every_graph_by_class_and_property(client, store):
+    answer = client.get("/sparql", headers={"Accept": "application/n-triples"})
+    graph = ox.Store()
+    graph.load(answer.data, format=ox.RdfFormat.N_TRIPLES)
+    prefixes = (
+        "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> "
+        "PREFIX void: <http://rdfs.org/ns/void#> "
+    )
+    portfolio = f"?ng sd:name <{PORTFOLIO}> ; sd:graph ?g ."
+    classes = {
+        row["c"].value: int(row["n"].value)
+        for row in graph.query(
+            prefixes + "SELECT ?c ?n WHERE { " + portfolio + " "
+            "?g void:classPartition [ void:class ?c ; void:entities ?n ] }"
+        )
+    }
+    properties = {
+        row["p"].value: int(row["n"].value)
+        for row in graph.query(
+            prefixes + "SELECT ?p ?n WHERE { " + portfolio + " "
+            "?g void:propertyPartition [ void:property ?p ; void:triples ?n ] }"
+        )
+    }
+    in_store = store.query(
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
+        default_graphs=[PORTFOLIO],
+    ).dicts()
+    assert classes == {row["c"].value: int(row["n"].value) for row in in_store}
+    assert classes[f"{STKG}SocialTechnicalSystem"] > 0
+    used = store.query(
+        "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p", default_graphs=[PORTFOLIO]
+    ).dicts()
+    assert properties == {row["p"].value: int(row["n"].value) for row in used}
+    assert sum(properties.values()) == store.graphs()[PORTFOLIO]
+    default = list(
+        graph.query(
+            prefixes + "SELECT ?n WHERE { ?s sd:defaultDataset/sd:defaultGraph ?d . "
+            f"?d void:classPartition [ void:class <{STKG}SocialTechnicalSystem> ; "
+            "void:entities ?n ] }"
+        )
+    )
+    assert int(default[0]["n"].value) >= classes[f"{STKG}SocialTechnicalSystem"]
+
+
 def test_protocol_dataset_names_graphs_of_the_store_only(client):
     loan = "https://w3id.org/stkg/example/acme/LoanApproval"
     query = f"ASK {{ <{loan}> a <{STKG}SocialTechnicalSystem> }}"
@@ -205,7 +248,7 @@ def test_an_authorised_update_is_seen_by_later_queries(project, tmp_path):
         assert done.status_code == 200, done.get_data(as_text=True)
         assert client.get("/sparql", query_string=ask).get_json()["boolean"] is True
     finally:
-        app.extensions["stkg"]["executor"].close()
+        close_executors(app)
 
 
 def test_a_query_past_the_time_limit_is_answered_503_and_the_worker_is_freed(tight):

@@ -1,4 +1,9 @@
-"""`stkg serve`: the web app behind the waitress WSGI server."""
+"""`stkg serve`: the web app behind the waitress WSGI server.
+
+Waitress gets `--threads` threads for pages and named queries plus one per ad-hoc query
+slot (`--query-workers`) and per place in the ad-hoc wait queue (`--adhoc-queue`): ad-hoc
+SPARQL can hold at most those extra threads (stkg.web.admission), so pages always find one.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,14 @@ from stkg.cli.workspace import Workspace
 @click.command()
 @click.option("--host", envvar="STKG_HOST", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="STKG_PORT", default=8000, show_default=True, type=int)
-@click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Threads for pages and named queries; ad-hoc SPARQL gets its own beside them "
+    "(one per query worker and per place in the ad-hoc queue).",
+)
 @click.option(
     "--query-timeout",
     envvar="STKG_QUERY_TIMEOUT",
@@ -31,7 +43,25 @@ from stkg.cli.workspace import Workspace
     default=2,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Query worker processes (each a read-only view of a snapshot of the store).",
+    help="Worker processes for ad-hoc SPARQL (/sparql, the editor): at most this many "
+    "ad-hoc queries run at once. Each is a read-only view of a snapshot of the store.",
+)
+@click.option(
+    "--named-query-workers",
+    envvar="STKG_NAMED_QUERY_WORKERS",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes reserved for named queries, which never wait behind ad-hoc ones.",
+)
+@click.option(
+    "--adhoc-queue",
+    envvar="STKG_ADHOC_QUEUE",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Ad-hoc queries that may wait for a worker (at most the time limit); more are "
+    "answered 503 with Retry-After at once.",
 )
 @click.option(
     "--max-rows",
@@ -63,6 +93,8 @@ def serve(
     threads: int,
     query_timeout: float,
     query_workers: int,
+    named_query_workers: int,
+    adhoc_queue: int,
     max_rows: int,
     cors_origins: str,
     update_token: str | None,
@@ -71,10 +103,13 @@ def serve(
     import waitress
 
     from stkg.web import create_app
+    from stkg.web.sparql import close_executors
 
     config = {
         "STKG_QUERY_TIMEOUT": query_timeout,
         "STKG_QUERY_WORKERS": query_workers,
+        "STKG_NAMED_QUERY_WORKERS": named_query_workers,
+        "STKG_ADHOC_QUEUE": adhoc_queue,
         "STKG_MAX_ROWS": max_rows,
         "STKG_CORS_ORIGINS": cors_origins,
         "STKG_UPDATE_TOKEN": update_token or None,
@@ -87,19 +122,32 @@ def serve(
     warming = threading.Thread(target=_warm, args=(app,), name="stkg-warm", daemon=True)
     warming.start()
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="stkg")
+        server = waitress.create_server(
+            app, host=host, port=port, threads=threads + query_workers + adhoc_queue, ident="stkg"
+        )
+        after_sockets_bound(server)
+        server.print_listen("Serving on http://{}:{}")
+        server.run()
     finally:
         warming.join()  # the store must stay open until the caches are built
-        executor = app.extensions["stkg"].get("executor")
-        if executor is not None:
-            executor.close()
+        close_executors(app)
+
+
+def after_sockets_bound(server: Any) -> None:
+    """The hook point between binding the listening sockets and serving: the place to
+    forbid this process any further network access (no new sockets, no outbound
+    connections), once everything it needs is open. Nothing is done here yet."""
 
 
 def _warm(app: Any) -> None:
     from stkg.web import warm
+    from stkg.web.admission import AD_HOC, NAMED
+    from stkg.web.sparql import executor
 
     started = time.monotonic()
     try:
+        for lane in (NAMED, AD_HOC):  # start the query workers before the first query
+            executor(app, lane)
         warm(app)
     except Exception as error:  # a page will report it; the server keeps serving
         click.echo(f"stkg: could not prepare the explorer's caches: {error}", err=True)

@@ -32,7 +32,9 @@ def create_app(
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,  # Flask has no request size limit by default
         # The SPARQL endpoint (stkg.web.sparql, README "SPARQL endpoint and named queries").
         STKG_QUERY_TIMEOUT=10.0,  # seconds; a query past it is stopped and answered 503
-        STKG_QUERY_WORKERS=2,  # worker processes; 0 runs queries in the server, untimed
+        STKG_QUERY_WORKERS=2,  # ad-hoc worker processes; 0 runs queries in the server, untimed
+        STKG_NAMED_QUERY_WORKERS=1,  # workers reserved for named queries (stkg.web.admission)
+        STKG_ADHOC_QUEUE=4,  # ad-hoc requests that may wait for a worker; more get 503
         STKG_MAX_ROWS=10_000,  # rows (or triples) per answer; more are cut and flagged
         STKG_MAX_QUERY_LENGTH=100_000,  # characters
         STKG_MAX_NESTING=256,  # brackets, braces and parentheses
@@ -49,8 +51,9 @@ def create_app(
         store = project.open_store(app.config["STKG_STORE"])
     app.extensions["stkg"] = {"project": project, "store": store}
 
-    from stkg.web import index
+    from stkg.web import errors, index
 
+    errors.register(app)  # one plain-text error format, Allow on every 405
     app.register_blueprint(index.blueprint)
 
     # The explorer (README "Explorer"): one module per page noun.

@@ -1,12 +1,15 @@
 """`/sparql`: a SPARQL 1.1 Protocol endpoint, read-only and safe by default.
 
-Queries come as GET `query=`, POST form-encoded, or POST `application/sparql-query`.
+Queries come as GET (or HEAD) `query=`, POST form-encoded, or POST `application/sparql-query`.
 Every query is checked by `stkg.sandbox` (no SERVICE, no LOAD, FROM only for graphs in the
 store, size and nesting limits) and runs in `stkg.execution`'s worker processes with a
 hard time limit (503 when it runs out) and a row cap (the `X-STKG-Truncated: true` header,
-and `"truncated": true` in SPARQL JSON results). Updates are refused with 403 unless the
+and `"truncated": true` in SPARQL JSON results), after `stkg.web.admission` let it in (503
+with `Retry-After` when the ad-hoc lane is full). Updates are refused with 403 unless the
 app was given an update token, which must then come as `Authorization: Bearer TOKEN`.
-GET without a query answers a SPARQL 1.1 Service Description with VoID statistics.
+GET without a query answers a SPARQL 1.1 Service Description with VoID statistics
+(`stkg.web.service`), or, for a browser, sends it to the editor. The answer's format comes
+from Accept or a format parameter (`stkg.web.negotiation`).
 """
 
 from __future__ import annotations
@@ -16,68 +19,85 @@ import json
 import threading
 from typing import Any
 
-import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
 
-from stkg import __version__
 from stkg.errors import SourceError, StkgError
 from stkg.execution import Answer, Executor, LocalExecutor, QueryTimeout, WorkerPool
 from stkg.sandbox import QueryRefused, check_query, check_update
+from stkg.web import service
+from stkg.web.admission import AD_HOC, NAMED, Admission, ServerBusy, lane
+from stkg.web.errors import plain
+from stkg.web.negotiation import CONTENT_TYPES, FORMAT_PARAMETERS, negotiate, prefers_html
 
 blueprint = Blueprint("sparql", __name__)
-
-# Media types offered for each kind of answer, the first being the default.
-SOLUTION_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "application/json": "json",
-    "application/xml": "xml",
-}
-GRAPH_TYPES = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/ld+json": "jsonld",
-    "application/rdf+xml": "rdfxml",
-}
-CONTENT_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "turtle": "text/turtle; charset=utf-8",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_lock = threading.Lock()
+# One lock per thing started on first use: starting a pool takes seconds, and must not hold
+# up the other pool or the admission.
+_locks = {name: threading.Lock() for name in ("executor", "named_executor", "admission")}
 
 
-def executor(app: Flask | None = None) -> Executor:
-    """The app's query executor, started on first use: a warm pool of worker processes,
-    or the calling thread when `STKG_QUERY_WORKERS` is 0."""
+class MethodRefused(QueryRefused):
+    """405 for a request the route takes with other methods only (an update sent by GET)."""
+
+    def __init__(self, message: str, allow: list[str]) -> None:
+        super().__init__(message, 405)
+        self.allow = allow
+
+
+def executor(app: Flask | None = None, which: str | None = None) -> Executor:
+    """The query executor of a lane (stkg.web.admission; the current request's by default),
+    started on first use: warm worker processes, ad-hoc ones (`STKG_QUERY_WORKERS`) and
+    ones reserved for named queries and pages (`STKG_NAMED_QUERY_WORKERS`), or the calling
+    thread for both when `STKG_QUERY_WORKERS` is 0."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    which = which or lane()
     state = app.extensions["stkg"]
-    if "executor" not in state:
-        with _lock:
-            if "executor" not in state:
-                workers = int(app.config["STKG_QUERY_WORKERS"])
+    workers = int(app.config["STKG_QUERY_WORKERS"])
+    reserved = int(app.config["STKG_NAMED_QUERY_WORKERS"])
+    key = "named_executor" if which == NAMED and workers > 0 and reserved > 0 else "executor"
+    if key not in state:
+        with _locks[key]:
+            if key not in state:
+                size = reserved if key == "named_executor" else workers
                 max_rows = int(app.config["STKG_MAX_ROWS"])
-                state["executor"] = (
+                state[key] = (
                     WorkerPool(
                         state["store"],
-                        workers=workers,
+                        workers=size,
                         timeout=float(app.config["STKG_QUERY_TIMEOUT"]),
                         max_rows=max_rows,
                     )
-                    if workers > 0
+                    if size > 0
                     else LocalExecutor(state["store"], max_rows)
                 )
-    return state["executor"]
+    return state[key]
+
+
+def executors(app: Flask) -> list[Executor]:
+    """The executors started so far (to reload after an update, or to close)."""
+    state = app.extensions["stkg"]
+    return [state[key] for key in ("executor", "named_executor") if key in state]
+
+
+def close_executors(app: Flask) -> None:
+    """Stop every query worker process of the app and remove their snapshots."""
+    for running in executors(app):
+        running.close()
+
+
+def admission(app: Flask | None = None) -> Admission:
+    """The app's admission for ad-hoc queries: one slot per ad-hoc worker process, a wait
+    queue of `STKG_ADHOC_QUEUE` requests, each waiting at most the time limit."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    state = app.extensions["stkg"]
+    if "admission" not in state:
+        with _locks["admission"]:
+            if "admission" not in state:
+                state["admission"] = Admission(
+                    slots=int(app.config["STKG_QUERY_WORKERS"]),
+                    queue=int(app.config["STKG_ADHOC_QUEUE"]),
+                    wait=float(app.config["STKG_QUERY_TIMEOUT"]),
+                )
+    return state["admission"]
 
 
 def store_graphs() -> dict[str, int]:
@@ -118,7 +138,8 @@ def run_query(
     named_graphs: list[str] | None = None,
     base_iri: str | None = None,
 ) -> Answer:
-    """Check a query, then run it on the app's executor. Raises QueryRefused, SourceError,
+    """Check a query, then run it on the executor of the request's lane (an ad-hoc query
+    after taking an admission slot). Raises QueryRefused (ServerBusy), SourceError,
     QueryTimeout."""
     graphs = store_graphs()
     plan = _checked(text, graphs)
@@ -138,21 +159,29 @@ def run_query(
         default_graphs, named_graphs = plan.default_graphs, plan.named_graphs
     if (default_graphs is None) != (named_graphs is None):
         default_graphs, named_graphs = default_graphs or [], named_graphs or []
-    return executor().query(
-        text,
-        bindings=bindings,
-        default_graphs=default_graphs,
-        named_graphs=named_graphs,
-        base_iri=base_iri,
-    )
+    options: dict[str, Any] = {
+        "bindings": bindings,
+        "default_graphs": default_graphs,
+        "named_graphs": named_graphs,
+        "base_iri": base_iri,
+    }
+    if lane() == AD_HOC:  # a slot first: a full queue is answered before a worker is held
+        with admission().slot():
+            return executor(which=AD_HOC).query(text, **options)
+    return executor(which=NAMED).query(text, **options)
 
 
-def error(status: int, message: str) -> Response:
-    return Response(message.rstrip() + "\n", status, mimetype="text/plain")
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """An error answer in the app's one error format (stkg.web.errors)."""
+    return plain(status, message, headers)
 
 
 def answer_error(exc: Exception) -> Response:
     """The HTTP answer for a failed query."""
+    if isinstance(exc, ServerBusy):
+        return error(503, exc.message, {"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, MethodRefused):
+        return error(405, exc.message, {"Allow": ", ".join(exc.allow)})
     if isinstance(exc, QueryRefused):
         return error(exc.status, exc.message)
     if isinstance(exc, QueryTimeout):
@@ -160,23 +189,6 @@ def answer_error(exc: Exception) -> Response:
     if isinstance(exc, SourceError):
         return error(400, f"bad query: {exc}")
     return error(500 if not isinstance(exc, StkgError) else 400, str(exc))
-
-
-def negotiate(kind: str, explicit: str | None = None) -> str:
-    """The format name for an answer of `kind`, from `format=` or the Accept header."""
-    offers = GRAPH_TYPES if kind == "graph" else SOLUTION_TYPES
-    if explicit:
-        if explicit in offers.values():
-            return explicit
-        if explicit in offers:
-            return offers[explicit]
-        raise QueryRefused(
-            f"format {explicit!r} does not fit this result; use one of "
-            + ", ".join(dict.fromkeys(offers.values())),
-            406,
-        )
-    best = request.accept_mimetypes.best_match(list(offers))
-    return offers[best] if best else next(iter(offers.values()))
 
 
 def render(answer: Answer, fmt: str) -> Response:
@@ -211,9 +223,9 @@ def _body_text() -> str:
 
 def _operation() -> tuple[str | None, str | None]:
     """(query, update) from the request, following the protocol's three ways to send them."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in request.args:
-            raise QueryRefused("updates must be sent with POST", 405)
+            raise MethodRefused("updates must be sent with POST", ["POST"])
         queries = request.args.getlist("query")
         updates: list[str] = []
     elif request.mimetype == "application/x-www-form-urlencoded":
@@ -261,16 +273,22 @@ def sparql() -> Response:
         query, update = _operation()
         if update is not None:
             return _update(update)
+        formats = [value for name in FORMAT_PARAMETERS for value in _params(name)]
         if query is None:
-            return service_description()
-        answer = run_query(
-            query,
-            default_graphs=_params("default-graph-uri") or None,
-            named_graphs=_params("named-graph-uri") or None,
-            base_iri=request.base_url,  # the protocol's "service-defined BASE URI"
-        )
-        fmt = negotiate(answer.result.kind, request.args.get("format"))
-        return render(answer, fmt)
+            if request.method in ("GET", "HEAD") and not formats and prefers_html():
+                return redirect(url_for("editor.editor"), 303)  # a browser: the editor
+            fmt = negotiate("graph", formats)
+            response = Response(service.description(fmt), 200, content_type=CONTENT_TYPES[fmt])
+        else:
+            answer = run_query(
+                query,
+                default_graphs=_params("default-graph-uri") or None,
+                named_graphs=_params("named-graph-uri") or None,
+                base_iri=request.base_url,  # the protocol's "service-defined BASE URI"
+            )
+            response = render(answer, negotiate(answer.result.kind, formats))
+        response.headers.add("Vary", "Accept")
+        return response
     except (StkgError, ValueError) as exc:
         return answer_error(exc)
 
@@ -289,99 +307,7 @@ def _update(text: str) -> Response:
     check_update(text, max_length=int(current_app.config["STKG_MAX_QUERY_LENGTH"]))
     state = current_app.extensions["stkg"]
     state["store"].update(text, base_iri=request.base_url)  # the service-defined BASE
-    state.pop("graphs", None)
-    state.pop("statistics", None)
-    executor().reload()
+    state.pop("graphs", None)  # a new version of the store: what was built on it is stale
+    for running in executors(current_app):
+        running.reload()
     return Response("update done\n", 200, mimetype="text/plain")
-
-
-def statistics() -> dict[str, dict[str, int]]:
-    """VoID numbers per named graph (triples, classes, properties), computed once."""
-    state = current_app.extensions["stkg"]
-    if "statistics" not in state:
-        store = state["store"]
-        numbers: dict[str, dict[str, int]] = {}
-        for row in store.query(
-            "SELECT ?g (COUNT(*) AS ?triples) (COUNT(DISTINCT ?p) AS ?properties) "
-            "WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-            default_graphs=[],
-        ).dicts():
-            numbers[row["g"].value] = {
-                "triples": int(row["triples"].value),
-                "classes": 0,
-                "properties": int(row["properties"].value),
-            }
-        for row in store.query(
-            "SELECT ?g (COUNT(DISTINCT ?c) AS ?classes) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?g",
-            default_graphs=[],
-        ).dicts():
-            numbers[row["g"].value]["classes"] = int(row["classes"].value)
-        state["statistics"] = numbers
-    return state["statistics"]
-
-
-def service_description() -> Response:
-    """A SPARQL 1.1 Service Description of this endpoint, with VoID statistics."""
-    node = ox.NamedNode
-    service = node(request.base_url)
-    dataset, default = ox.BlankNode("dataset"), ox.BlankNode("default")
-    triples = [
-        ox.Triple(service, RDF_TYPE, node(SD + "Service")),
-        ox.Triple(service, node(SD + "endpoint"), service),
-        ox.Triple(service, node(SD + "supportedLanguage"), node(SD + "SPARQL11Query")),
-        ox.Triple(service, node(SD + "feature"), node(SD + "UnionDefaultGraph")),
-        ox.Triple(service, node(SD + "defaultDataset"), dataset),
-        ox.Triple(dataset, RDF_TYPE, node(SD + "Dataset")),
-        ox.Triple(dataset, node(SD + "defaultGraph"), default),
-        ox.Triple(default, RDF_TYPE, node(SD + "Graph")),
-        ox.Triple(
-            service,
-            node("http://purl.org/dc/terms/description"),
-            ox.Literal(f"stkg {__version__}: read-only SPARQL 1.1 endpoint"),
-        ),
-    ]
-    for fmt in (
-        "SPARQL_Results_JSON",
-        "SPARQL_Results_XML",
-        "SPARQL_Results_CSV",
-        "SPARQL_Results_TSV",
-        "Turtle",
-        "N-Triples",
-        "JSON-LD",
-        "RDF_XML",
-    ):
-        triples.append(
-            ox.Triple(
-                service, node(SD + "resultFormat"), node(f"http://www.w3.org/ns/formats/{fmt}")
-            )
-        )
-    totals = {"triples": 0}
-    for index, (graph, numbers) in enumerate(sorted(statistics().items())):
-        named, description = ox.BlankNode(f"ng{index}"), ox.BlankNode(f"g{index}")
-        triples += [
-            ox.Triple(dataset, node(SD + "namedGraph"), named),
-            ox.Triple(named, node(SD + "name"), node(graph)),
-            ox.Triple(named, node(SD + "graph"), description),
-            ox.Triple(description, RDF_TYPE, node(SD + "Graph")),
-        ]
-        triples += _void(description, numbers)
-        totals["triples"] += numbers["triples"]
-    triples += _void(default, totals)
-    fmt = negotiate("graph", request.args.get("format"))
-    prefixes = {"sd": SD, "void": VOID} if fmt == "turtle" else None
-    body = ox.serialize(triples, format=_rdf_format(fmt), prefixes=prefixes)
-    return Response(body, 200, content_type=CONTENT_TYPES[fmt])
-
-
-def _void(subject: ox.BlankNode, numbers: dict[str, int]) -> list[ox.Triple]:
-    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-    return [
-        ox.Triple(subject, ox.NamedNode(VOID + key), ox.Literal(str(value), datatype=integer))
-        for key, value in numbers.items()
-    ]
-
-
-def _rdf_format(fmt: str) -> ox.RdfFormat:
-    from stkg.results import GRAPH_FORMATS
-
-    return GRAPH_FORMATS[fmt]
