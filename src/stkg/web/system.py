@@ -224,6 +224,7 @@ def system_data(iri: str) -> dict[str, Any]:
             "explanations": explanations(iri),
         },
         "gaps": gaps,
+        "validation_error": index.error,
         "coverage": sorted(coverage.values(), key=lambda e: e["framework"]["label"]),
         "neighbours": {
             "outgoing": [
