@@ -52,8 +52,12 @@ def test_a_literal_where_an_iri_is_expected(project):
         "validation, deployed, retired"
     )
     assert expected in notes(client, SYSTEM)
-    assert "has owner is a text value ('Alice'), expected a link to a resource" in notes(
-        client, SYSTEM
+    owner = "has owner is a text value ('Alice'), expected a link to a resource"
+    assert owner in notes(client, SYSTEM)
+    resource = client.get("/resource.json", query_string={"iri": SYSTEM}).get_json()
+    assert owner in [n["message"] for n in resource["notes"]]
+    assert "Data quality" in client.get("/resource", query_string={"iri": SYSTEM}).get_data(
+        as_text=True
     )
     row = system_row(client, SYSTEM)
     assert row["stage"] == {"iri": None, "label": "Deployed", "note": expected}
