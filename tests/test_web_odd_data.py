@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from odd_data import odd_app, server_errors, turtle_quads
+from page_checks import assert_accessible_page
 
 SYSTEM = "https://odd.example/S"
 FRAUD = "https://w3id.org/stkg/example/acme/FraudDetection"
@@ -56,9 +57,11 @@ def test_a_literal_where_an_iri_is_expected(project):
     assert owner in notes(client, SYSTEM)
     resource = client.get("/resource.json", query_string={"iri": SYSTEM}).get_json()
     assert owner in [n["message"] for n in resource["notes"]]
-    assert "Data quality" in client.get("/resource", query_string={"iri": SYSTEM}).get_data(
-        as_text=True
-    )
+    for url in ("/resource", "/system"):
+        html = client.get(url, query_string={"iri": SYSTEM}).get_data(as_text=True)
+        assert "Data quality" in html
+        assert_accessible_page(html)
+    assert_accessible_page(client.get("/systems?q=odd").get_data(as_text=True))
     row = system_row(client, SYSTEM)
     assert row["stage"] == {"iri": None, "label": "Deployed", "note": expected}
     assert "EU AI Act tier is a text value ('3')" in row["tier_note"]
