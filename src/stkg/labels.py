@@ -59,12 +59,16 @@ def compact(iri: str) -> str:
 
 
 def describe(store: Store, iris: Iterable[str]) -> dict[str, Term]:
-    """A `Term` for every IRI given (literals and blank nodes are passed through as text)."""
-    wanted = sorted({i for i in iris if i and "://" in i and " " not in i})
+    """A `Term` for every IRI given; a string that is not an IRI (a literal's or blank
+    node's text) gets none, and callers show it as it is. A label that is itself an IRI is
+    no label: only literals are read."""
+    wanted = sorted({i for i in iris if i and _is_iri(i)})
     found: dict[str, dict[int, list[ox.Literal]]] = {}
     for start in range(0, len(wanted), BATCH):
-        values = " ".join(f"<{i}>" for i in wanted[start : start + BATCH])
+        values = " ".join(str(ox.NamedNode(i)) for i in wanted[start : start + BATCH])
         for row in store.query(_QUERY % values).dicts():
+            if not isinstance(row["text"], ox.Literal):
+                continue
             kinds = found.setdefault(row["iri"].value, {})
             kinds.setdefault(int(row["kind"].value), []).append(row["text"])
     terms = {}
@@ -73,6 +77,14 @@ def describe(store: Store, iris: Iterable[str]) -> dict[str, Term]:
         label = next((b for k in (1, 2, 3) if (b := _best(kinds.get(k, [])))), compact(iri))
         terms[iri] = Term(iri, label, _best(kinds.get(4, [])))
     return terms
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _best(literals: list[ox.Literal]) -> str | None:

@@ -217,13 +217,19 @@ def _parse_header(path: Path, lines: list[tuple[int, str]]) -> dict[str, Any]:
         line = lines[min(mark.line, len(lines) - 1)][0] if mark is not None else lines[0][0]
         problem = getattr(error, "problem", None) or str(error)
         raise SourceError(f"malformed #+ header: {problem}", str(path), line) from None
+    except ValueError as error:  # a value YAML resolves but cannot build: 2024-13-45
+        raise SourceError(f"malformed #+ header: {error}", str(path), lines[0][0]) from None
     if not isinstance(header, dict):
         raise SourceError(
             "malformed #+ header: expected `key: value` lines", str(path), lines[0][0]
         )
+
+    def line_of(key: object) -> int:
+        return next((n for n, t in lines if t.startswith(f"{key}:")), lines[0][0])
+
     for key in header:
         if key not in HEADER_KEYS:
-            line = next((n for n, t in lines if t.startswith(f"{key}:")), lines[0][0])
+            line = line_of(key)
             raise SourceError(
                 f"malformed #+ header: unknown key {key!r} (known: {', '.join(HEADER_KEYS)})",
                 str(path),
@@ -231,10 +237,14 @@ def _parse_header(path: Path, lines: list[tuple[int, str]]) -> dict[str, Any]:
             )
     tags = header.get("tags")
     if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
-        raise SourceError("malformed #+ header: tags must be a list of words", str(path))
+        raise SourceError(
+            "malformed #+ header: tags must be a list of words", str(path), line_of("tags")
+        )
     params = header.get("params")
     if params is not None and not isinstance(params, dict):
-        raise SourceError("malformed #+ header: params must map names to specs", str(path))
+        raise SourceError(
+            "malformed #+ header: params must map names to specs", str(path), line_of("params")
+        )
     return header
 
 
@@ -253,7 +263,7 @@ def _param(path: Path, line: int, name: str, spec: Any, variables: set[str]) -> 
             line,
         )
     kind = spec.get("type", "string")
-    if kind not in PARAM_TYPES:
+    if not isinstance(kind, str) or kind not in PARAM_TYPES:
         raise SourceError(
             f"malformed #+ header: parameter {name!r} has unknown type {kind!r} "
             f"(known: {', '.join(PARAM_TYPES)})",
@@ -264,13 +274,21 @@ def _param(path: Path, line: int, name: str, spec: Any, variables: set[str]) -> 
         raise SourceError(
             f"malformed #+ header: parameter {name!r} is not a variable of the query", where, line
         )
+    required = spec.get("required", False)
+    if not isinstance(required, bool):
+        raise SourceError(
+            f"malformed #+ header: parameter {name!r}: required must be true or false, "
+            f"not {required!r}",
+            where,
+            line,
+        )
     default = spec.get("default")
     param = Param(
         name,
         kind,
         " ".join(str(spec.get("description") or "").split()),
         None if default is None else str(default),
-        bool(spec.get("required", False)),
+        required,
     )
     if param.default is not None:
         try:

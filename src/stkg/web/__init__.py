@@ -67,10 +67,11 @@ def create_app(
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(queries.blueprint)
 
-    from stkg.web import assets, editor
+    from stkg.web import assets, editor, openapi
 
     app.register_blueprint(assets.blueprint)
     app.register_blueprint(editor.blueprint)
+    app.register_blueprint(openapi.blueprint)  # /openapi.json: every route above, described
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

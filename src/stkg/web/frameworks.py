@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, render_template, url_for
 
 from stkg.web.gaps import gap_index
@@ -145,11 +146,15 @@ def requirements_of(framework: str) -> dict[str, dict[str, Any]]:
                 "text": None,
                 "kind": None,
                 "broader": None,
+                "note": None,  # a data-quality note (a cycle in its skos:broader links)
             },
         )
         for name in ("notation", "label", "text", "kind", "broader"):
-            if row.get(name) is not None and entry[name] is None:
-                entry[name] = row[name].value
+            value = row.get(name)
+            if value is None or isinstance(value, ox.BlankNode):
+                continue
+            if entry[name] is None or value.value < entry[name]:  # several: the least
+                entry[name] = value.value
     return found
 
 
@@ -251,10 +256,7 @@ def framework_data(framework: str) -> dict[str, Any]:
     implementing = _implementing(framework)
     failing = gap_index().systems_by_requirement
     index = gap_index()
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for iri, entry in requirements.items():
-        parent = entry["broader"] if entry["broader"] in requirements else None
-        children[parent].append(iri)
+    children = _hierarchy(requirements)
 
     def node(iri: str, depth: int) -> dict[str, Any]:
         entry = requirements[iri]
@@ -279,6 +281,37 @@ def framework_data(framework: str) -> dict[str, Any]:
         "requirements": len(requirements),
         "tree": [node(r, 0) for r in _sorted(children.get(None, []), requirements)],
     }
+
+
+def _hierarchy(requirements: dict[str, dict[str, Any]]) -> dict[str | None, list[str]]:
+    """Each requirement under its broader one (None: top level). A requirement in a cycle of
+    `skos:broader` (A under B under A) would be under nothing that reaches the top: the first
+    of each cycle is shown at the top level instead, with a data-quality note."""
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for iri, entry in requirements.items():
+        parent = entry["broader"] if entry["broader"] in requirements else None
+        children[parent].append(iri)
+    reached: set[str] = set()
+
+    def reach(start: str) -> None:
+        stack = [start]
+        while stack:
+            iri = stack.pop()
+            if iri not in reached:
+                reached.add(iri)
+                stack.extend(children.get(iri, []))
+
+    for root in children.get(None, []):
+        reach(root)
+    for iri in _sorted(list(requirements), requirements):
+        if iri in reached:
+            continue
+        entry = requirements[iri]
+        children[entry["broader"]].remove(iri)
+        children[None].append(iri)
+        entry["note"] = "its skos:broader links form a cycle; shown at the top level"
+        reach(iri)
+    return children
 
 
 def _sorted(iris: list[str], requirements: dict[str, dict[str, Any]]) -> list[str]:

@@ -69,6 +69,7 @@ def dashboard_data() -> dict[str, Any]:
             }
             for f, n in sorted(by_framework.items(), key=lambda i: (-i[1], labels[i[0]].label))
         ],
+        "validation_error": index.error,
         "systems_with_gaps": len(index.by_system),
         "open_gaps": len(index.report.results),
     }

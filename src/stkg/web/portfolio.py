@@ -18,9 +18,11 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
+import pyoxigraph as ox
+
 from stkg.web.cache import per_store_version
 from stkg.web.classification import TIERS, ensure_classification
-from stkg.web.terms import PREFIX_LINES, STKG, iri_term, store
+from stkg.web.terms import PREFIX_LINES, STKG, iri_term, store, term_key
 
 SYSTEMS = """
   { SELECT DISTINCT ?system WHERE {
@@ -47,10 +49,10 @@ SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 
 @dataclass(slots=True)
 class SystemRow:
-    system: str
+    system: str  # a `term_key`: the IRI, or `_:id` for a blank node typed as a system
     label: str  # its rdfs:label (the least, if several), else the IRI
     text: str  # every rdfs:label and skos:prefLabel, lower-cased, for the search box
-    impact: tuple[str, ...]
+    impact: tuple[str, ...]  # `term_key`s: IRIs, or literals where an IRI was expected
     stage: tuple[str, ...]
     tier: tuple[str, ...]
 
@@ -141,9 +143,14 @@ def _build() -> PortfolioIndex:
     )
     found: dict[str, dict[str, list[str]]] = {}
     for system, p, o in store().query(text).rows:
-        facts = found.setdefault(system.value, {})
-        if p is not None:
-            facts.setdefault(p.value, []).append(o.value)
+        facts = found.setdefault(term_key(system), {})
+        if p is None:
+            continue
+        if p.value in (RDFS_LABEL, SKOS_PREF_LABEL):
+            if isinstance(o, ox.Literal):  # a label that is an IRI is no label to show
+                facts.setdefault(p.value, []).append(o.value)
+        else:  # a facet value keeps its kind: the text "Deployed" is not stkg:Deployed
+            facts.setdefault(p.value, []).append(term_key(o))
     rows = []
     for system, facts in found.items():
         labels = sorted(facts.get(RDFS_LABEL, ()))

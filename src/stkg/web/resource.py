@@ -16,6 +16,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from stkg.store import Term
+from stkg.web.portfolio import ORDERS
+from stkg.web.quality import resource_notes
 from stkg.web.sparql import CONTENT_TYPES
 from stkg.web.tables import int_arg
 from stkg.web.terms import PREFIXES, compact, describe, iri_term, store, term_info
@@ -103,7 +105,10 @@ def resource_data(iri: str, out_page: int = 1, in_page: int = 1) -> dict[str, An
     for rows in (outgoing, incoming, blanks):
         for row in rows:
             iris |= {t.value for t in row.values() if isinstance(t, ox.NamedNode)}
-    known = describe(iris)
+    known = describe(iris | {v for order in ORDERS.values() for v in order})
+    out: dict[str, list] = {}
+    for row in outgoing:
+        out.setdefault(row["p"].value, []).append(row["o"])
 
     def t(x: Term | None) -> dict[str, Any]:
         return term_info(x, known)
@@ -140,6 +145,7 @@ def resource_data(iri: str, out_page: int = 1, in_page: int = 1) -> dict[str, An
             "links": [{"subject": t(r["s"]), "property": t(r["p"])} for r in incoming],
         },
         "used_as_property": totals["as_property"],
+        "notes": resource_notes(out, known, needs_label=False),  # on this page's links
     }
 
 

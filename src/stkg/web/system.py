@@ -24,6 +24,8 @@ from stkg.web.classification import (
     explanations,
 )
 from stkg.web.gaps import gap_index, result_dict
+from stkg.web.portfolio import ORDERS
+from stkg.web.quality import resource_notes
 from stkg.web.terms import (
     PREFIX_LINES,
     STKG,
@@ -139,6 +141,7 @@ def system_data(iri: str) -> dict[str, Any]:
         | {p.value for _, p in incoming}
         | {p for p in facts.out}
         | {t.value for a in assignments for t in a.values() if isinstance(t, ox.NamedNode)}
+        | {v for order in ORDERS.values() for v in order}  # the known values a note lists
     )
 
     def t(term: Term | None) -> dict[str, Any]:
@@ -187,6 +190,7 @@ def system_data(iri: str) -> dict[str, Any]:
     tiers = [t(x) for x in ranked]
     return {
         "system": known[iri].as_dict(),
+        "notes": resource_notes(facts.out, known),
         "types": [t(x) for x in facts.out.get(RDF_TYPE, [])],
         "comment": [
             t(x) for x in facts.out.get("http://www.w3.org/2000/01/rdf-schema#comment", [])
@@ -220,6 +224,7 @@ def system_data(iri: str) -> dict[str, Any]:
             "explanations": explanations(iri),
         },
         "gaps": gaps,
+        "validation_error": index.error,
         "coverage": sorted(coverage.values(), key=lambda e: e["framework"]["label"]),
         "neighbours": {
             "outgoing": [

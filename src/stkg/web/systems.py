@@ -28,8 +28,18 @@ from stkg.web.portfolio import (
     portfolio_index,
     position,
 )
+from stkg.web.quality import facet_known, facet_note
 from stkg.web.tables import choice_arg, csv_response, paging, query_string
-from stkg.web.terms import PREFIX_LINES, describe, iri_term, page_url, store
+from stkg.web.terms import (
+    PREFIX_LINES,
+    describe,
+    iri_term,
+    is_iri,
+    key_kind,
+    key_text,
+    page_url,
+    store,
+)
 
 blueprint = Blueprint("systems", __name__)
 
@@ -49,8 +59,9 @@ def system_filters() -> dict[str, str]:
     names = ("q", *FACETS, "shape", "framework", "implements")
     filters = {n: request.args.get(n, "").strip() for n in names if request.args.get(n, "").strip()}
     for name in (*FACETS, "shape", "framework", "implements"):
-        if filters.get(name, NONE) != NONE:
-            _iri(filters[name])
+        value = filters.get(name, NONE)
+        if value != NONE and not (name in FACETS and key_kind(value) != "iri"):
+            _iri(value)  # a facet may also pick a text value found where an IRI belongs
     return filters
 
 
@@ -119,19 +130,28 @@ def facet_counts(
     index = index or portfolio_index()
     others = {k: v for k, v in filters.items() if k != name}
     counts = index.counts(name, select(index, others) if others else None)
-    info = describe(k for k in counts if k != NONE)
+    info = facet_known(k for k in counts if k != NONE)
     none_label = NOT_CLASSIFIED if name == "tier" else "not recorded"
     rows = [
         {
             "value": value,
-            "label": tier_label(value, info) if value in info else none_label,
+            "label": _facet_label(value, info) if value != NONE else none_label,
             "count": n,
             "selected": filters.get(name) == value,
+            "note": facet_note(name, [value], info) if value != NONE else None,
         }
         for value, n in counts.items()
     ]
     order = {v: i for i, v in enumerate(ORDERS[name])}
     return sorted(rows, key=lambda r: (r["value"] == NONE, order.get(r["value"], 99), r["label"]))
+
+
+def _facet_label(value: str, info: dict) -> str:
+    """A facet value's label; a value that is not an IRI says so ("Deployed" (text))."""
+    kind = key_kind(value)
+    if kind == "iri":
+        return tier_label(value, info)
+    return f"{key_text(value)!r} ({'text' if kind == 'literal' else 'blank node'})"
 
 
 def gap_facets(
@@ -167,18 +187,22 @@ def gap_facets(
 
 def _rows(rows: list[SystemRow]) -> list[dict[str, Any]]:
     """Table rows: each system with its labelled facts and its gaps by severity."""
-    known = describe({v for r in rows for v in (*r.impact, *r.stage)} | set(TIERS))
+    known = facet_known(v for r in rows for facet in FACETS for v in getattr(r, facet))
     index = gap_index()
     return [_row(r, known, index) for r in rows]
 
 
 def _first(row: SystemRow, facet: str, known: dict) -> dict[str, Any] | None:
-    """The row's value of a facet that comes first in its natural order, labelled."""
-    iri = min(getattr(row, facet), key=partial(position, facet), default=None)
-    if iri is None:
+    """The row's value of a facet that comes first in its natural order, labelled, with a
+    data-quality note when the values are not one known IRI."""
+    key = min(getattr(row, facet), key=partial(position, facet), default=None)
+    if key is None:
         return None
-    info = known.get(iri)
-    return {"iri": iri, "label": info.label if info else iri}
+    info = known.get(key)
+    iri = key if key_kind(key) == "iri" else None
+    out = {"iri": iri, "label": info.label if info else key_text(key)}
+    note = facet_note(facet, getattr(row, facet), known)
+    return out | {"note": note} if note else out
 
 
 def _row(row: SystemRow, known: dict, index: GapIndex) -> dict[str, Any]:
@@ -190,10 +214,11 @@ def _row(row: SystemRow, known: dict, index: GapIndex) -> dict[str, Any]:
     return {
         "system": row.system,
         "label": row.label,
-        "url": page_url(row.system, "system"),
+        "url": page_url(row.system, "system") if is_iri(row.system) else None,
         "impact": _first(row, "impact", known),
         "stage": _first(row, "stage", known),
         "tier": tier or {"iri": None, "label": NOT_CLASSIFIED},
+        "tier_note": facet_note("tier", row.tier, known),
         "gaps": {
             "Violation": sum(g.severity == "Violation" for g in gaps),
             "Warning": sum(g.severity == "Warning" for g in gaps),

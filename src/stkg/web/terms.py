@@ -42,6 +42,8 @@ PREFIXES: dict[str, str] = {
     "fw": FRAMEWORK_BASE,
 }
 
+VALUE_KINDS = ("literal", "blank")  # kinds of a TermInfo that is not an IRI
+
 # The class that makes an IRI a kind of page, most specific page first.
 _KINDS = {
     "system": SYSTEM_CLASS,
@@ -54,17 +56,21 @@ _KINDS = {
 class TermInfo:
     iri: str
     label: str
-    kind: str  # "system", "framework", "requirement" or "resource"
+    kind: str  # "system", "framework", "requirement", "resource"; "literal", "blank"
     notation: str | None = None
     scheme: str | None = None
 
     @property
-    def url(self) -> str:
+    def url(self) -> str | None:
+        """Its page; None for a value that is not an IRI (a literal or blank node where an
+        IRI was expected), which has no page of its own."""
+        if self.kind in VALUE_KINDS:
+            return None
         return page_url(self.iri, self.kind, self.scheme)
 
     def as_dict(self) -> dict[str, str | None]:
         return {
-            "iri": self.iri,
+            "iri": None if self.kind in VALUE_KINDS else self.iri,
             "label": self.label,
             "kind": self.kind,
             "notation": self.notation,
@@ -81,13 +87,51 @@ def iri_term(iri: str) -> str:
     return str(ox.NamedNode(iri))
 
 
+def is_iri(text: str) -> bool:
+    """Whether `text` is an absolute IRI (and so may go into a query as one)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
+def term_key(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    """A term as one string that keeps its kind: an IRI as itself, a literal or blank node
+    in N-Triples form (`"Deployed"`, `"3"^^<…#integer>`, `_:b0`), which no IRI can be. Indexes
+    keyed by it never mistake the text "Deployed" for the stage stkg:Deployed."""
+    return term.value if isinstance(term, ox.NamedNode) else str(term)
+
+
+def key_kind(key: str) -> str:
+    """ "iri", "literal" or "blank" for a `term_key`."""
+    if key.startswith('"'):
+        return "literal"
+    if key.startswith("_:"):
+        return "blank"
+    return "iri"
+
+
+def key_text(key: str) -> str:
+    """What a `term_key` shows as: an IRI compacted, a literal's lexical form, `_:id`."""
+    kind = key_kind(key)
+    if kind == "literal":
+        try:
+            return next(iter(ox.parse(f"<x:s> <x:p> {key} .", format=ox.RdfFormat.N_TRIPLES)))[
+                2
+            ].value
+        except (SyntaxError, StopIteration):
+            return key
+    return key if kind == "blank" else compact(key)
+
+
 def literal_term(text: str) -> str:
     return str(ox.Literal(text))
 
 
 def values(variable: str, iris: Iterable[str]) -> str:
     """A VALUES block binding `variable` to each IRI."""
-    return f"VALUES ?{variable} {{ {' '.join(iri_term(i) for i in iris)} }}"
+    return f"VALUES ?{variable} {{ {' '.join(iri_term(i) for i in iris if is_iri(i))} }}"
 
 
 def compact(iri: str) -> str:
@@ -131,10 +175,14 @@ def resource_url(iri: str) -> str:
 
 
 def describe(iris: Iterable[str]) -> dict[str, TermInfo]:
-    """Label, kind, notation and scheme of each IRI, in one query."""
-    wanted = sorted({i for i in iris if i})
+    """Label, kind, notation and scheme of each IRI, in one query. A string that is not an
+    IRI (a `term_key` of a literal or blank node found where an IRI was expected) is
+    described as itself, kind "literal" or "blank", without a page."""
+    given = {i for i in iris if i}
+    others = {k: TermInfo(k, key_text(k), _value_kind(k)) for k in given if not is_iri(k)}
+    wanted = sorted(given - set(others))
     if not wanted:
-        return {}
+        return others
     found: dict[str, dict] = {i: {"labels": {}, "kinds": set()} for i in wanted}
     text = (
         PREFIX_LINES
@@ -153,29 +201,37 @@ def describe(iris: Iterable[str]) -> dict[str, TermInfo]:
     for row in store().query(text).dicts():
         entry = found[row["x"].value]
         label = row.get("label")
-        if label is not None:
-            entry["labels"][label.language or ""] = label.value
-        if row.get("notation") is not None:
-            entry["notation"] = row["notation"].value
-        if row.get("scheme") is not None:
-            entry["scheme"] = row["scheme"].value
+        if isinstance(label, ox.Literal):  # a label that is an IRI is no label to show
+            entry["labels"].setdefault(label.language or "", set()).add(label.value)
+        if isinstance(row.get("notation"), ox.Literal):
+            entry.setdefault("notations", set()).add(row["notation"].value)
+        if isinstance(row.get("scheme"), ox.NamedNode):
+            entry.setdefault("schemes", set()).add(row["scheme"].value)
         if row.get("kind") is not None:
             entry["kinds"].add(row["kind"].value)
-    return {iri: _info(iri, entry) for iri, entry in found.items()}
+    return others | {iri: _info(iri, entry) for iri, entry in found.items()}
+
+
+def _value_kind(key: str) -> str:
+    return "blank" if key_kind(key) == "blank" else "literal"
 
 
 def _info(iri: str, entry: dict) -> TermInfo:
+    """Several values where one is expected (two English labels, two notations) are shown
+    deterministically: the least of them."""
     labels = entry["labels"]
-    label = labels.get("en") or labels.get("") or next(iter(labels.values()), None)
+    choices = labels.get("en") or labels.get("") or next(iter(labels.values()), None)
+    label = min(choices) if choices else None
     kind = "resource"
     for name, cls in _KINDS.items():
         if cls in entry["kinds"]:
             kind = name
             break
-    notation = entry.get("notation")
+    notation = min(entry["notations"]) if entry.get("notations") else None
+    scheme = min(entry["schemes"]) if entry.get("schemes") else None
     if label is None:
         label = notation or compact(iri)
-    return TermInfo(iri, label, kind, notation, entry.get("scheme"))
+    return TermInfo(iri, label, kind, notation, scheme)
 
 
 def term_info(term: ox.NamedNode | ox.BlankNode | ox.Literal | None, known: dict) -> dict:
