@@ -317,3 +317,15 @@ def test_text_output_names_the_shapes_left_to_pyshacl(background, shapes):
     text = FORMATS["text"](report)
     assert "1 validated by pySHACL: urn:IntShape (sh:datatype" in text
     assert text.splitlines()[-1] == "Conforms: no results."
+
+
+def test_a_system_that_is_a_blank_node_is_reported_not_a_crash(runner, tmp_path):
+    # `[] a stkg:SocialTechnicalSystem` in a store once made the report's label lookup raise
+    # "Invalid IRI code point" on the blank node's id.
+    path = write(tmp_path, "blank.ttl", PREFIXES + "[] a stkg:SocialTechnicalSystem .\n")
+    store = ["--project", str(REPO), "--store", str(tmp_path / "kg")]
+    assert runner.invoke(main, [*store, "load", path]).exit_code == 0
+    result = runner.invoke(main, [*store, "validate", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    shapes = {r["source_shape"] for r in json.loads(result.stdout)["results"]}
+    assert "https://w3id.org/stkg/shapes#AccountableOwnerShape" in shapes

@@ -208,7 +208,7 @@ class StoreBackground:
     def labels(self, iris: set[str]) -> dict[str, str]:
         rows = self._rows(
             f"SELECT ?i ?l WHERE {{ VALUES ?i {{ %s }} ?i <{RDFS.label}> ?l }} ORDER BY ?i ?l",
-            (URIRef(i) for i in iris),
+            (URIRef(i) for i in iris if not i.startswith("_:")),  # a blank system has no IRI
         )
         found: dict[str, str] = {}
         for iri, label in rows:
