@@ -119,6 +119,34 @@ def test_export_then_import(runner, root, tmp_path):
     assert "3 mappings of <https://w3id.org/stkg/mapping-set/test>" in result.output
 
 
+def test_sets_lists_slug_size_and_iri(runner, root):
+    result = run(runner, root, "sets")
+    assert result.exit_code == 0, result.output
+    assert any(
+        line.split()[:3] == ["test", "3", f"<{SET}>"] for line in result.output.splitlines()
+    ), result.output
+    listed = json.loads(run(runner, root, "sets", "--format", "json").output)
+    assert listed == [{"iri": SET, "slug": "test", "size": 3, "title": "Test crosswalk"}]
+
+
+def test_export_takes_a_slug_as_well_as_an_iri(runner, root):
+    by_slug = run(runner, root, "export", "--set", "test")
+    assert by_slug.exit_code == 0, by_slug.output
+    assert by_slug.output == run(runner, root, "export", "--set", SET).output
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("nope", "no mapping set <https://w3id.org/stkg/mapping-set/nope> in the store (known: "
+      "test)"), ("not a slug", "neither a mapping set IRI nor a slug")],
+)  # fmt: skip
+def test_export_of_an_unknown_set_is_one_line_and_exit_1(runner, root, value, message):
+    result = run(runner, root, "export", "--set", value)
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and message in result.output, result.output
+    assert not isinstance(result.exception, ValueError)
+
+
 def test_import_of_a_bad_file_names_file_and_line(runner, root, tmp_path):
     good = run(runner, root, "export", "--set", SET).output
     bad = tmp_path / "bad.sssom.tsv"

@@ -16,12 +16,12 @@ from stkg.mappings.coverage import coverage as compute_coverage
 from stkg.mappings.infer import MAX_HOPS_LIMIT, infer_store
 from stkg.mappings.model import INFERRED_GRAPH, short_name
 from stkg.project import external_source
-from stkg.sssom import export_sssom, import_sssom
+from stkg.sssom import export_sssom, import_sssom, set_summaries
 
 
 @click.group(name="map")
 def map_group() -> None:
-    """Framework mappings (NIST IR 8477): coverage, check, infer, SSSOM export and import."""
+    """Framework mappings (NIST IR 8477): sets, coverage, check, infer, SSSOM export and import."""
 
 
 @map_group.command()
@@ -105,8 +105,30 @@ def infer(ws: Workspace, max_hops: int, approved_only: bool, output: str | None)
     store.flush()
 
 
+@map_group.command(name="sets")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+def list_sets(ws: Workspace, fmt: str) -> None:
+    """List the mapping sets in the store: slug, number of mappings, IRI and title."""
+    summaries = set_summaries(ws.store)
+    if fmt == "json":
+        click.echo(json.dumps([vars(s) for s in summaries], indent=2, ensure_ascii=False))
+        return
+    width = max([len("slug"), *(len(s.slug or "-") for s in summaries)])
+    click.echo(f"{'slug'.ljust(width)}  {'size':>5}  IRI")
+    for s in summaries:
+        title = f"  {s.title}" if s.title else ""
+        click.echo(f"{(s.slug or '-').ljust(width)}  {s.size:>5}  <{s.iri}>{title}")
+    click.echo(f"{len(summaries)} mapping sets")
+
+
 @map_group.command(name="export")
-@click.option("--set", "set_iri", required=True, help="The mapping set's IRI.")
+@click.option(
+    "--set", "set_iri", required=True,
+    help="The mapping set: its slug (see `stkg map sets`) or its IRI.",
+)  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: standard output.")
 @click.pass_obj
 def export_set(ws: Workspace, set_iri: str, output: str | None) -> None:
