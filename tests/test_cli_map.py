@@ -49,9 +49,13 @@ def test_coverage_csv_and_table(runner, root):
         "C2": "none",
         "C3": "none",
     }
+    assert {r["notation"]: r["title"] for r in rows}["C1"] == "Requirement C1"
     table = run(runner, root, "coverage", "fw-b", "fw-c")
     assert table.exit_code == 0
     assert "fw-c from fw-b: 0 full, 1 partial, 0 indeterminate, 2 none" in table.output
+    # the title beside the code, not "C2 none" alone
+    assert any(line.split()[:4] == ["C2", "Requirement", "C2", "none"]
+               for line in table.output.splitlines()), table.output  # fmt: skip
 
 
 def test_coverage_with_infer_counts_chains(runner, root):

@@ -46,20 +46,35 @@ def coverage(ws: Workspace, source: str, target: str, fmt: str, with_chains: boo
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
         return
-    header = ["requirement", "notation", "level", "sources"]
-    rows = [[r.requirement, r.notation, r.level, " | ".join(r.sources)] for r in result.rows]
+    header = ["requirement", "notation", "title", "level", "sources"]
+    rows = [
+        [r.requirement, r.notation, r.title or "", r.level, " | ".join(r.sources)]
+        for r in result.rows
+    ]
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerows([header, *rows])
         click.echo(out.getvalue(), nl=False)
         return
+    titles = [_clip(r[2]) for r in rows]
     width = max([len("notation"), *(len(r[1]) for r in rows)])
-    click.echo(f"{'notation'.ljust(width)}  {'level'.ljust(13)}  reached from")
-    for _, notation, level, sources in rows:
-        click.echo(f"{notation.ljust(width)}  {level.ljust(13)}  {sources}".rstrip())
+    title_width = max([len("title"), *(len(t) for t in titles)])
+    click.echo(f"{'notation'.ljust(width)}  {'title'.ljust(title_width)}  "
+               f"{'level'.ljust(13)}  reached from")  # fmt: skip
+    for (_, notation, _, level, sources), title in zip(rows, titles, strict=True):
+        line = f"{notation.ljust(width)}  {title.ljust(title_width)}  {level.ljust(13)}  {sources}"
+        click.echo(line.rstrip())
     counts = ", ".join(f"{n} {level}" for level, n in result.counts().items())
     click.echo(f"{short_name(result.target)} from {short_name(result.source)}: {counts}")
+
+
+TITLE_SHOWN = 48
+
+
+def _clip(title: str) -> str:
+    """Table titles are cut: NIST subcategory titles are whole sentences (csv/json: in full)."""
+    return title if len(title) <= TITLE_SHOWN else title[: TITLE_SHOWN - 1].rstrip() + "…"
 
 
 @map_group.command()
