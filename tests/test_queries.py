@@ -92,6 +92,41 @@ def test_high_impact_systems_without_human_review(store, queries):
     assert answer == documented_gap("HumanReviewShape")
 
 
+def test_a_reviewer_in_a_sub_team_of_the_developing_team_is_no_independent_reviewer(
+    tmp_path, queries
+):
+    # one meaning for the named query and stkgsh:SeparationOfDutiesShape: memberOf is followed
+    # transitively (the shape's snippets: a two-level team violates, a sibling team conforms)
+    from rdflib import Dataset, URIRef
+
+    from stkg.store import OxigraphStore, Source
+
+    trig = REPO / "tests" / "shapes" / "SeparationOfDutiesShape.trig"
+    dataset = Dataset()
+    dataset.parse(trig, format="trig")
+    for which, expected in (("violates", ["test/s"]), ("conforms", [])):
+        path = tmp_path / f"{which}.nt"
+        dataset.graph(URIRef(f"urn:stkg:test:{which}")).serialize(
+            path, format="nt", encoding="utf-8"
+        )
+        store = OxigraphStore()
+        store.load(
+            [
+                Source(REPO / "ontology" / "stkg.ttl", "urn:g:ontology", "stkg.ttl"),
+                Source(path, "urn:g:data", path.name),
+            ]
+        )
+        result = run(store, queries["reviewer-is-developer"])
+        found = [
+            row["system"].value.removeprefix("https://w3id.org/stkg/example/") for row in
+            result.dicts()
+        ]  # fmt: skip
+        assert found == expected, which
+        if expected:
+            [row] = run(store, queries["reviewer-is-developer"]).dicts()
+            assert row["developer"].value.endswith("/builders")
+
+
 def test_deployed_systems_without_monitoring(store, queries):
     answer = systems(run(store, queries["deployed-systems-without-monitoring"]))
     assert answer == documented_gap("MonitoringShape")
