@@ -92,6 +92,8 @@ def test_high_impact_systems_without_human_review(store, queries):
     assert answer == documented_gap("HumanReviewShape")
 
 
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:Dataset.default_context is deprecated:DeprecationWarning")
 def test_a_reviewer_in_a_sub_team_of_the_developing_team_is_no_independent_reviewer(
     tmp_path, queries
 ):
