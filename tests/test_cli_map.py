@@ -151,6 +151,31 @@ def test_export_of_an_unknown_set_is_one_line_and_exit_1(runner, root, value, me
     assert not isinstance(result.exception, ValueError)
 
 
+def test_export_by_slug_and_an_unknown_slug_in_a_real_process(root, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import REPO
+
+    def stkg(*args):
+        return subprocess.run(
+            [str(Path(sys.executable).with_name("stkg")), "--project", str(root), *args],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        )  # fmt: skip
+
+    ok = stkg("map", "export", "--set", "test")
+    assert ok.returncode == 0 and f"#mapping_set_id: {SET}" in ok.stdout, ok.stderr
+    bad = stkg("map", "export", "--set", "stkg-eu-ai-act-high-risk")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines() == [
+        "Error: no mapping set <https://w3id.org/stkg/mapping-set/stkg-eu-ai-act-high-risk> "
+        "in the store (known: test)"
+    ]
+
+
 def test_import_of_a_bad_file_names_file_and_line(runner, root, tmp_path):
     good = run(runner, root, "export", "--set", SET).output
     bad = tmp_path / "bad.sssom.tsv"
