@@ -116,8 +116,39 @@ def test_a_bad_query_is_one_line_with_position_and_no_traceback(runner, mini_pro
     result = run(runner, "query", "--sparql", "SELECT * WHERE {\n ?s ?p }", project=mini_project)
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("Error: query:2:")
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert len(result.stderr.strip().splitlines()) == 3  # the error, the line, the caret
     assert "Traceback" not in result.output
+
+
+def test_a_bad_query_shows_the_line_with_a_caret_under_the_column(runner, mini_project):
+    result = run(
+        runner, "query", "--sparql", "SELECT * WHERE {\n  ?s ?p ?o . FOO }", project=mini_project
+    )
+    assert result.exit_code == 1
+    first, shown, caret = result.stderr.rstrip("\n").splitlines()
+    line, column = (int(n) for n in first.split(":")[2:4])
+    assert first.startswith("Error: query:2:") and line == 2
+    assert shown == "    ?s ?p ?o . FOO }"
+    assert caret == "  " + " " * (column - 1) + "^"
+
+
+def test_a_bad_query_file_shows_its_line_in_a_real_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.rq"
+    bad.write_text("PREFIX x: <urn:x:>\nSELECT * WHERE { ?s ?p ?o . ?s x:y }\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("stkg")), "query", str(bad)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1
+    lines = done.stderr.rstrip("\n").splitlines()
+    assert lines[0].startswith(f"Error: {bad}:2:") and len(lines) == 3, done.stderr
+    assert lines[1] == "  SELECT * WHERE { ?s ?p ?o . ?s x:y }" and lines[2].strip() == "^"
+    assert "Traceback" not in done.stderr
 
 
 def test_query_needs_exactly_one_query(runner):

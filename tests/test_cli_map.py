@@ -49,9 +49,13 @@ def test_coverage_csv_and_table(runner, root):
         "C2": "none",
         "C3": "none",
     }
+    assert {r["notation"]: r["title"] for r in rows}["C1"] == "Requirement C1"
     table = run(runner, root, "coverage", "fw-b", "fw-c")
     assert table.exit_code == 0
     assert "fw-c from fw-b: 0 full, 1 partial, 0 indeterminate, 2 none" in table.output
+    # the title beside the code, not "C2 none" alone
+    assert any(line.split()[:4] == ["C2", "Requirement", "C2", "none"]
+               for line in table.output.splitlines()), table.output  # fmt: skip
 
 
 def test_coverage_with_infer_counts_chains(runner, root):
@@ -119,6 +123,59 @@ def test_export_then_import(runner, root, tmp_path):
     assert "3 mappings of <https://w3id.org/stkg/mapping-set/test>" in result.output
 
 
+def test_sets_lists_slug_size_and_iri(runner, root):
+    result = run(runner, root, "sets")
+    assert result.exit_code == 0, result.output
+    assert any(
+        line.split()[:3] == ["test", "3", f"<{SET}>"] for line in result.output.splitlines()
+    ), result.output
+    listed = json.loads(run(runner, root, "sets", "--format", "json").output)
+    assert listed == [{"iri": SET, "slug": "test", "size": 3, "title": "Test crosswalk"}]
+
+
+def test_export_takes_a_slug_as_well_as_an_iri(runner, root):
+    by_slug = run(runner, root, "export", "--set", "test")
+    assert by_slug.exit_code == 0, by_slug.output
+    assert by_slug.output == run(runner, root, "export", "--set", SET).output
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("nope", "no mapping set <https://w3id.org/stkg/mapping-set/nope> in the store (known: "
+      "test)"), ("not a slug", "neither a mapping set IRI nor a slug")],
+)  # fmt: skip
+def test_export_of_an_unknown_set_is_one_line_and_exit_1(runner, root, value, message):
+    result = run(runner, root, "export", "--set", value)
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and message in result.output, result.output
+    assert not isinstance(result.exception, ValueError)
+
+
+def test_export_by_slug_and_an_unknown_slug_in_a_real_process(root, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import REPO
+
+    def stkg(*args):
+        return subprocess.run(
+            [str(Path(sys.executable).with_name("stkg")), "--project", str(root), *args],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        )  # fmt: skip
+
+    ok = stkg("map", "export", "--set", "test")
+    assert ok.returncode == 0 and f"#mapping_set_id: {SET}" in ok.stdout, ok.stderr
+    bad = stkg("map", "export", "--set", "stkg-eu-ai-act-high-risk")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines() == [
+        "Error: no mapping set <https://w3id.org/stkg/mapping-set/stkg-eu-ai-act-high-risk> "
+        "in the store (known: test)"
+    ]
+
+
 def test_import_of_a_bad_file_names_file_and_line(runner, root, tmp_path):
     good = run(runner, root, "export", "--set", SET).output
     bad = tmp_path / "bad.sssom.tsv"
@@ -172,6 +229,7 @@ def test_every_shipped_mapping_set_round_trips_and_sssom_py_reads_it(shipped, tm
     from test_sssom import MODEL
 
     parsers = pytest.importorskip("sssom.parsers")
+    writers = pytest.importorskip("sssom.writers")
     for n, set_iri in enumerate(mapping_sets(shipped)):
         path = tmp_path / f"{n}.sssom.tsv"
         path.write_text(export_sssom(shipped, set_iri), encoding="utf-8")
@@ -181,4 +239,15 @@ def test_every_shipped_mapping_set_round_trips_and_sssom_py_reads_it(shipped, tm
         assert set(fresh.query(MODEL, bindings=bind).triples) == set(
             shipped.query(MODEL, bindings=bind).triples
         ), set_iri
-        assert len(parsers.parse_sssom_table(path).df) == len(imported.rows)
+        parsed = parsers.parse_sssom_table(path)
+        assert len(parsed.df) == len(imported.rows)
+        # and back from sssom-py's own writing, as `sssom parse` does it: nothing lost
+        parsed.clean_prefix_map(strict=True)
+        again = tmp_path / f"{n}.parsed.sssom.tsv"
+        with again.open("w", encoding="utf-8") as out:
+            writers.write_table(parsed, out)
+        through = OxigraphStore()
+        import_sssom(through, again, "https://example.org/g")
+        assert set(through.query(MODEL, bindings=bind).triples) == set(
+            shipped.query(MODEL, bindings=bind).triples
+        ), f"{set_iri} through sssom-py"

@@ -130,3 +130,22 @@ def test_unreached_requirements_are_warnings_per_framework(tmp_path):
     assert set(warnings) == {"fw-a", "fw-b", "fw-c"}
     assert all(f.severity == "warning" for f in warnings.values())
     assert "4 of 4" in warnings["fw-a"].message  # no relationship reaches nothing
+
+
+def test_a_skos_mapping_link_reaches_its_ends(tmp_path):
+    # as the NIST AI 600-1 catalogue links each action to its AI RMF subcategory
+    found = findings(
+        tmp_path,
+        mapping("m:test\\/1", "fa:A1", "fb:B1", "Equal"),
+        extra="fc:C1 skos:broadMatch fa:A2 . fc:C2 skos:closeMatch fb:B2 .\n",
+    )
+    warnings = {f.subjects[0].rsplit("/", 1)[-1]: f for f in found if f.kind == "unreached"}
+    assert "2 of 4" in warnings["fw-a"].message  # A3, A4
+    assert "1 of 3" in warnings["fw-b"].message  # B3
+    assert warnings["fw-c"].subjects[1:] == ("https://w3id.org/stkg/framework/fw-c/C3",)
+
+
+def test_the_shipped_nist_ai_600_1_actions_are_all_reached(project):
+    store = project.open_store()
+    unreached = [f for f in check_store(store) if f.kind == "unreached"]
+    assert not [f for f in unreached if "nist-ai-600-1" in f.message], unreached

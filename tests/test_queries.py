@@ -15,7 +15,14 @@ from stkg.cli import main
 from stkg.errors import SourceError
 from stkg.execution import LocalExecutor
 from stkg.project import Project
-from stkg.queries import HEADER_KEYS, PARAM_KEYS, ParameterError, named_queries, parse_query_file
+from stkg.queries import (
+    HEADER_KEYS,
+    PARAM_KEYS,
+    ParameterError,
+    named_queries,
+    parse_query_file,
+    project_prefixes,
+)
 
 EX = "https://w3id.org/stkg/example/acme/"
 EXAMPLES_README = (REPO / "data" / "examples" / "README.md").read_text(encoding="utf-8")
@@ -83,6 +90,43 @@ def test_systems_without_escalation_path(store, queries):
 def test_high_impact_systems_without_human_review(store, queries):
     answer = systems(run(store, queries["high-impact-systems-without-human-review"]))
     assert answer == documented_gap("HumanReviewShape")
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:Dataset.default_context is deprecated:DeprecationWarning")
+def test_a_reviewer_in_a_sub_team_of_the_developing_team_is_no_independent_reviewer(
+    tmp_path, queries
+):
+    # one meaning for the named query and stkgsh:SeparationOfDutiesShape: memberOf is followed
+    # transitively (the shape's snippets: a two-level team violates, a sibling team conforms)
+    from rdflib import Dataset, URIRef
+
+    from stkg.store import OxigraphStore, Source
+
+    trig = REPO / "tests" / "shapes" / "SeparationOfDutiesShape.trig"
+    dataset = Dataset()
+    dataset.parse(trig, format="trig")
+    for which, expected in (("violates", ["test/s"]), ("conforms", [])):
+        path = tmp_path / f"{which}.nt"
+        dataset.graph(URIRef(f"urn:stkg:test:{which}")).serialize(
+            path, format="nt", encoding="utf-8"
+        )
+        store = OxigraphStore()
+        store.load(
+            [
+                Source(REPO / "ontology" / "stkg.ttl", "urn:g:ontology", "stkg.ttl"),
+                Source(path, "urn:g:data", path.name),
+            ]
+        )
+        result = run(store, queries["reviewer-is-developer"])
+        found = [
+            row["system"].value.removeprefix("https://w3id.org/stkg/example/") for row in
+            result.dicts()
+        ]  # fmt: skip
+        assert found == expected, which
+        if expected:
+            [row] = run(store, queries["reviewer-is-developer"]).dicts()
+            assert row["developer"].value.endswith("/builders")
 
 
 def test_deployed_systems_without_monitoring(store, queries):
@@ -289,6 +333,37 @@ def test_cli_lists_and_runs_named_queries_with_parameters(runner, project):
     assert bad.exit_code == 1 and "must be of type iri" in bad.stderr
     unknown = runner.invoke(main, ["query", "system-profile", "--param", "colour=red"])
     assert unknown.exit_code == 1 and "unknown parameter 'colour'" in unknown.stderr
+
+
+def test_a_prefix_of_the_project_data_is_known_to_every_named_query(runner, project):
+    # ex: is declared by data/examples/*.ttl, not by the query
+    by_prefix = runner.invoke(
+        main, ["query", "system-profile", "--param", "system=ex:LoanApproval", "--format", "csv"]
+    )
+    assert by_prefix.exit_code == 0, by_prefix.output
+    assert f"{EX}MariaLopez" in by_prefix.stdout
+
+
+def test_an_unknown_prefix_in_a_parameter_is_an_error_naming_the_known_ones(runner, project):
+    result = runner.invoke(main, ["query", "system-profile", "--param", "system=nope:Loan"])
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert "unknown prefix nope:" in line and "known prefixes:" in line
+    assert " ex, " in line and " stkg, " in line
+    # an IRI scheme without // (urn:) is still an IRI, and <…> is always taken as written
+    for value in ("urn:x:LoanApproval", "<nope:Loan>"):
+        ok = runner.invoke(main, ["query", "system-profile", "--param", f"system={value}"])
+        assert ok.exit_code == 0, ok.output
+
+
+def test_project_prefixes_leave_out_a_name_two_files_disagree_on(tmp_path):
+    root = tmp_path / "p"
+    (root / "data").mkdir(parents=True)
+    (root / "queries").mkdir()
+    (root / "data" / "a.ttl").write_text("@prefix a: <urn:a:> .\n@prefix x: <urn:x1:> .\n")
+    (root / "data" / "b.ttl").write_text("PREFIX x: <urn:x2:>\n")
+    known = project_prefixes(Project(root))
+    assert known == {"a": "urn:a:"}
 
 
 def test_cli_data_replaces_the_example_portfolio(runner, tmp_path):

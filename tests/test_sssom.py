@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mapping_fixtures import make_project, mapping, mappings_ttl
 from stkg.errors import SourceError, StkgError
-from stkg.sssom import export_sssom, import_sssom, parse_sssom, read_set
+from stkg.sssom import export_sssom, import_sssom, parse_sssom, read_set, set_triples
 from stkg.store import OxigraphStore
 
 SET = "https://w3id.org/stkg/mapping-set/test"
@@ -158,7 +166,7 @@ def bad_file(store, tmp_path, old, new):
         ("stkg:SubsetOf", "stkg:Overlaps", "strm_relationship stkg:Overlaps"),
         ("\t7\t", "\t11\t", "strm_strength '11'"),
         ("skos:broadMatch", "skos:exactMatch", "does not fit strm_relationship"),
-        ("fw-b:B1", "nope:B1", "'nope:B1' is not a CURIE"),
+        ("fw_b:B1", "nope:B1", "'nope:B1' is not a CURIE"),
         ("stkg:Proposed", "stkg:Maybe", "review_status"),
     ],
 )
@@ -209,3 +217,105 @@ def test_read_set_collects_rationales(store):
         "https://w3id.org/stkg#Functional",
         "https://w3id.org/stkg#Semantic",
     ]
+
+
+def test_a_file_from_the_previous_version_still_imports(store, tmp_path):
+    # hyphenated prefixes (fw-a:, mapping.test:) and no `other` column, as written before
+    # the prefixes became ones sssom-py keeps
+    fresh = OxigraphStore()
+    import_sssom(fresh, SNIPPETS / "previous-version.sssom.tsv", "https://example.org/g")
+    assert model(fresh) == model(store)
+
+
+def test_the_export_uses_prefixes_sssom_py_keeps(store):
+    header = yaml.safe_load(
+        "\n".join(x[1:] for x in export_sssom(store, SET).splitlines() if x.startswith("#"))
+    )
+    assert {"fw_a", "fw_b", "fw_c", "mapping_test"} <= set(header["curie_map"])
+    assert all(re.fullmatch(r"[A-Za-z0-9_.]+", p) for p in header["curie_map"])
+
+
+# --- through the reference tool, as a standards mapper would -----------------------------
+
+SNIPPETS = Path(__file__).parent / "sssom"
+BIN = Path(sys.executable).parent
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """A real command from the venv, with this checkout's stkg first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    done = subprocess.run(
+        [str(BIN / args[0]), *args[1:]], cwd=cwd, env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, f"{args}: {done.stderr[-2000:]}"
+    return done
+
+
+def test_export_parse_convert_import_through_sssom_py_keeps_every_mapping(store, tmp_path):
+    if not (BIN / "sssom").exists():
+        pytest.fail("the sssom CLI (sssom-py, in the test extra) is not installed")
+    root = tmp_path / "p"  # the project the `store` fixture was built from
+    cli("stkg", "--project", str(root), "map", "export", "--set", "test", "-o", "a.tsv",
+        cwd=tmp_path)  # fmt: skip
+    cli("sssom", "parse", "a.tsv", "-o", "b.tsv", cwd=tmp_path)
+    cli("sssom", "convert", "b.tsv", "-O", "rdf", "-o", "b.ttl", cwd=tmp_path)
+    cli("sssom", "parse", "-I", "rdf", "b.ttl", "-o", "c.tsv", cwd=tmp_path)
+    # sssom-py drops undeclared and declared extension columns alike: what survives is
+    # the standard `other` slot (mapping-commons/sssom-py#583)
+    parsed = (tmp_path / "b.tsv").read_text(encoding="utf-8")
+    assert "strm_relationship\t" not in parsed and "strm_relationship=stkg:SubsetOf" in parsed
+    empty = make_project(tmp_path / "empty", mappings_ttl()).root
+    for name in ("b.tsv", "c.tsv"):
+        disk = tmp_path / f"store-{name}"
+        cli("stkg", "--project", str(empty), "--store", str(disk), "map", "import", name,
+            cwd=tmp_path)  # fmt: skip
+        imported = OxigraphStore(disk)
+        try:
+            assert model(imported) == model(store), name
+        finally:
+            imported.close()
+
+
+# --- fuzzing the reader --------------------------------------------------------------------
+
+_VALID = None
+
+
+def _valid_text() -> str:
+    global _VALID
+    if _VALID is None:
+        _VALID = (SNIPPETS / "previous-version.sssom.tsv").read_text(encoding="utf-8")
+    return _VALID
+
+
+_PIECES = st.sampled_from(
+    ["\t", "\n", "#", ":", "|", "=", "<", ">", "'", '"', "[", "{", "- ", "  ", "stkg:",
+     "skos:exactMatch", "Not", "11", "0.5", "-1", "curie_map:", "mapping_set_id: x",
+     "other: strm_strength=99", "\x00", "\ufeff", "\r"]
+)  # fmt: skip
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> str:
+    text = _valid_text()
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(text)))
+        cut = draw(st.integers(0, 40))
+        text = text[:at] + draw(st.one_of(_PIECES, st.text(max_size=8))) + text[at + cut :]
+    return text
+
+
+@settings(
+    max_examples=300, derandomize=True, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)  # fmt: skip
+@given(st.one_of(_mutated(), st.text(max_size=200)))
+def test_the_reader_turns_any_malformed_file_into_one_clear_error(text):
+    try:
+        parsed = parse_sssom(text, "fuzz.tsv")
+    except SourceError as error:
+        message = str(error)
+        assert message.startswith("fuzz.tsv") and "\n" not in message, message
+    else:
+        set_triples(parsed)  # what an import writes must be buildable from what was read

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +45,26 @@ class ParameterError(StkgError):
     """A parameter value that does not fit the query: HTTP 400, CLI exit code 1."""
 
 
+# Schemes of IRIs written without `//` that a parameter may give bare; any other `word:x`
+# is read as a prefixed name, so an undeclared prefix is an error, not an IRI of scheme `ex`.
+_BARE_SCHEMES = {"urn", "mailto", "tag", "did", "data", "file", "http", "https"}
+_PN_PREFIX = re.compile(r"[A-Za-z][\w.-]*")
+
+
 def _iri(value: str, prefixes: Mapping[str, str]) -> Term:
     text = value.strip()
-    if text.startswith("<") and text.endswith(">"):
+    bracketed = text.startswith("<") and text.endswith(">")
+    if bracketed:
         text = text[1:-1]
     prefix, colon, local = text.partition(":")
-    if colon and prefix in prefixes and not local.startswith("//"):
-        text = prefixes[prefix] + local
+    if colon and not bracketed and not local.startswith("//"):
+        if prefix in prefixes:
+            text = prefixes[prefix] + local
+        elif _PN_PREFIX.fullmatch(prefix) and prefix.lower() not in _BARE_SCHEMES:
+            raise ValueError(
+                f"unknown prefix {prefix}: (known prefixes: {', '.join(sorted(prefixes))}); "
+                "or give the full IRI in <…>"
+            )
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
         raise ValueError("expected an absolute IRI or a prefixed name such as ex:LoanApproval")
     return ox.NamedNode(text)  # raises ValueError on characters an IRI cannot hold
@@ -311,7 +324,41 @@ def _first_comment(text: str) -> str | None:
 
 def named_queries(project: Project) -> dict[str, NamedQuery]:
     """Every named query of the project, by id; the first malformed one is an error."""
-    return {path.stem: parse_query_file(path) for path in project.query_files()}
+    known = project_prefixes(project)
+    return {
+        path.stem: with_prefixes(parse_query_file(path), known) for path in project.query_files()
+    }
+
+
+def with_prefixes(query: NamedQuery, prefixes: Mapping[str, str]) -> NamedQuery:
+    """The query with more prefixes for its parameter values; its own PREFIXes win."""
+    return replace(query, prefixes={**prefixes, **query.prefixes})
+
+
+_PREFIX_LINE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.I | re.M)
+_DECLARED: dict[tuple[tuple[str, int], ...], dict[str, str]] = {}
+
+
+def project_prefixes(project: Project) -> dict[str, str]:
+    """The prefixes the project's Turtle and TriG files declare (`ex:` of data/examples/).
+
+    A parameter value is written as the data is (`ex:LoanApproval`), so these are known to
+    every named query. A name two files bind to different namespaces is left out: a guess
+    would answer for the wrong resource. Cached by file and modification time.
+    """
+    files = [p for p in project.rdf_files() if p.suffix.lower() in (".ttl", ".trig")]
+    key = tuple((str(p), p.stat().st_mtime_ns) for p in files)
+    if key not in _DECLARED:
+        found: dict[str, str] = {}
+        clashing: set[str] = set()
+        for path in files:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for name, namespace in _PREFIX_LINE.findall(text):
+                if found.setdefault(name, namespace) != namespace:
+                    clashing.add(name)
+        _DECLARED.clear()
+        _DECLARED[key] = {k: v for k, v in found.items() if k not in clashing and k}
+    return dict(_DECLARED[key])
 
 
 def find_query(project: Project, name: str) -> NamedQuery:
@@ -319,4 +366,4 @@ def find_query(project: Project, name: str) -> NamedQuery:
     if path is None:
         known = ", ".join(p.stem for p in project.query_files()) or "none"
         raise ProjectError(f"no named query {name!r} in {project.root} (known: {known})")
-    return parse_query_file(path)
+    return with_prefixes(parse_query_file(path), project_prefixes(project))

@@ -16,12 +16,12 @@ from stkg.mappings.coverage import coverage as compute_coverage
 from stkg.mappings.infer import MAX_HOPS_LIMIT, infer_store
 from stkg.mappings.model import INFERRED_GRAPH, short_name
 from stkg.project import external_source
-from stkg.sssom import export_sssom, import_sssom
+from stkg.sssom import export_sssom, import_sssom, set_summaries
 
 
 @click.group(name="map")
 def map_group() -> None:
-    """Framework mappings (NIST IR 8477): coverage, check, infer, SSSOM export and import."""
+    """Framework mappings (NIST IR 8477): sets, coverage, check, infer, SSSOM export and import."""
 
 
 @map_group.command()
@@ -46,20 +46,35 @@ def coverage(ws: Workspace, source: str, target: str, fmt: str, with_chains: boo
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
         return
-    header = ["requirement", "notation", "level", "sources"]
-    rows = [[r.requirement, r.notation, r.level, " | ".join(r.sources)] for r in result.rows]
+    header = ["requirement", "notation", "title", "level", "sources"]
+    rows = [
+        [r.requirement, r.notation, r.title or "", r.level, " | ".join(r.sources)]
+        for r in result.rows
+    ]
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerows([header, *rows])
         click.echo(out.getvalue(), nl=False)
         return
+    titles = [_clip(r[2]) for r in rows]
     width = max([len("notation"), *(len(r[1]) for r in rows)])
-    click.echo(f"{'notation'.ljust(width)}  {'level'.ljust(13)}  reached from")
-    for _, notation, level, sources in rows:
-        click.echo(f"{notation.ljust(width)}  {level.ljust(13)}  {sources}".rstrip())
+    title_width = max([len("title"), *(len(t) for t in titles)])
+    click.echo(f"{'notation'.ljust(width)}  {'title'.ljust(title_width)}  "
+               f"{'level'.ljust(13)}  reached from")  # fmt: skip
+    for (_, notation, _, level, sources), title in zip(rows, titles, strict=True):
+        line = f"{notation.ljust(width)}  {title.ljust(title_width)}  {level.ljust(13)}  {sources}"
+        click.echo(line.rstrip())
     counts = ", ".join(f"{n} {level}" for level, n in result.counts().items())
     click.echo(f"{short_name(result.target)} from {short_name(result.source)}: {counts}")
+
+
+TITLE_SHOWN = 48
+
+
+def _clip(title: str) -> str:
+    """Table titles are cut: NIST subcategory titles are whole sentences (csv/json: in full)."""
+    return title if len(title) <= TITLE_SHOWN else title[: TITLE_SHOWN - 1].rstrip() + "…"
 
 
 @map_group.command()
@@ -105,8 +120,30 @@ def infer(ws: Workspace, max_hops: int, approved_only: bool, output: str | None)
     store.flush()
 
 
+@map_group.command(name="sets")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+def list_sets(ws: Workspace, fmt: str) -> None:
+    """List the mapping sets in the store: slug, number of mappings, IRI and title."""
+    summaries = set_summaries(ws.store)
+    if fmt == "json":
+        click.echo(json.dumps([vars(s) for s in summaries], indent=2, ensure_ascii=False))
+        return
+    width = max([len("slug"), *(len(s.slug or "-") for s in summaries)])
+    click.echo(f"{'slug'.ljust(width)}  {'size':>5}  IRI")
+    for s in summaries:
+        title = f"  {s.title}" if s.title else ""
+        click.echo(f"{(s.slug or '-').ljust(width)}  {s.size:>5}  <{s.iri}>{title}")
+    click.echo(f"{len(summaries)} mapping sets")
+
+
 @map_group.command(name="export")
-@click.option("--set", "set_iri", required=True, help="The mapping set's IRI.")
+@click.option(
+    "--set", "set_iri", required=True,
+    help="The mapping set: its slug (see `stkg map sets`) or its IRI.",
+)  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: standard output.")
 @click.pass_obj
 def export_set(ws: Workspace, set_iri: str, output: str | None) -> None:

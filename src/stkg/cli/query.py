@@ -13,7 +13,14 @@ from stkg.cli.workspace import Workspace
 from stkg.errors import SourceError
 from stkg.execution import LocalExecutor
 from stkg.project import Project, external_source
-from stkg.queries import NamedQuery, find_query, named_queries, parse_query_file
+from stkg.queries import (
+    NamedQuery,
+    find_query,
+    named_queries,
+    parse_query_file,
+    project_prefixes,
+    with_prefixes,
+)
 from stkg.results import GRAPH_FORMATS, SOLUTION_FORMATS, TEXT_FORMATS
 from stkg.store import PREFIXES, OxigraphStore
 
@@ -82,7 +89,7 @@ def query(
         result = LocalExecutor(store, max_rows=sys.maxsize).query(sparql, bindings=bindings).result
     except SourceError as error:
         error.source = label
-        raise
+        raise click.ClickException(f"{error}{_excerpt(sparql, error.line, error.column)}") from None
     prefixes = {**PREFIXES, **dict(_PREFIX_DECL.findall(sparql))}
     try:
         output = result.serialize(fmt, prefixes)
@@ -96,8 +103,31 @@ def _named(project: Project, name: str) -> NamedQuery:
     if candidate.suffix == ".rq":
         if not candidate.is_file():
             raise SourceError("no such query file", name)
-        return parse_query_file(candidate)
+        return with_prefixes(parse_query_file(candidate), project_prefixes(project))
     return find_query(project, name)
+
+
+EXCERPT_WIDTH = 100
+
+
+def _excerpt(text: str, line: int | None, column: int | None) -> str:
+    """The offending line of the query and a caret under the column the parser stopped at.
+
+    The column is Oxigraph's (1-based; it may sit just past the last character, where the
+    parser wanted more, or on the line after a final newline). Tabs count as one column, so
+    they are shown as one space; a long line is cut to a window around the column.
+    """
+    lines = text.splitlines()
+    if line is None or column is None or not lines or line < 1:
+        return ""
+    if line > len(lines):  # the end of the text, after a final newline: point past it
+        line, column = len(lines), len(lines[-1]) + 1
+    shown = lines[line - 1].replace("\t", " ")
+    at = min(max(column - 1, 0), len(shown))
+    start = max(0, at - EXCERPT_WIDTH // 2) if len(shown) > EXCERPT_WIDTH else 0
+    window = shown[start : start + EXCERPT_WIDTH]
+    lead = "…" if start else ""
+    return f"\n  {lead}{window}\n  {' ' * (len(lead) + at - start)}^"
 
 
 def _split(param: str) -> tuple[str, str]:

@@ -36,6 +36,20 @@ SELECT ?relationship ?inverse WHERE {
 }
 """
 
+# SKOS mapping links asserted directly between concepts, as catalogues do (each NIST AI 600-1
+# action is a skos:broadMatch of its AI RMF subcategory): they reach both ends as a mapping
+# does. A rejected stkg:Mapping's own SKOS triple is not counted.
+_SKOS_LINKS_QUERY = """
+PREFIX stkg: <https://w3id.org/stkg#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?a ?b WHERE {
+  ?a skos:broadMatch|skos:narrowMatch|skos:closeMatch|skos:exactMatch|skos:relatedMatch ?b .
+  FILTER NOT EXISTS {
+    ?m stkg:mappingSource ?a ; stkg:mappingTarget ?b ; stkg:reviewStatus stkg:Rejected .
+  }
+}
+"""
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -60,10 +74,16 @@ def check_store(store: Store) -> list[Finding]:
         declared = inverses.setdefault(row["relationship"].value, set())
         if "inverse" in row:
             declared.add(row["inverse"].value)
-    return check(fetch_links(store), fetch_catalogue(store), inverses)
+    skos = {(r["a"].value, r["b"].value) for r in store.query(_SKOS_LINKS_QUERY).dicts()}
+    return check(fetch_links(store), fetch_catalogue(store), inverses, skos)
 
 
-def check(links: list[Link], catalogue: Catalogue, inverses: dict[str, set[str]]) -> list[Finding]:
+def check(
+    links: list[Link],
+    catalogue: Catalogue,
+    inverses: dict[str, set[str]],
+    skos_links: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+) -> list[Finding]:
     """All findings, errors first, in a stable order."""
     live = [link for link in links if not link.rejected]
     findings = [
@@ -71,7 +91,7 @@ def check(links: list[Link], catalogue: Catalogue, inverses: dict[str, set[str]]
         *_relationships(live, inverses),
         *_contradictions(live, catalogue),
         *_cycles(live, catalogue),
-        *_unreached(live, catalogue),
+        *_unreached(live, catalogue, skos_links),
     ]
     return sorted(findings, key=lambda f: (f.severity != "error", f.kind, f.message))
 
@@ -271,8 +291,10 @@ def _components(edges: dict[str, set[str]]) -> dict[str, int]:
     return component
 
 
-def _unreached(links: list[Link], catalogue: Catalogue) -> list[Finding]:
-    reached = set()
+def _unreached(
+    links: list[Link], catalogue: Catalogue, skos_links: set[tuple[str, str]]
+) -> list[Finding]:
+    reached = {end for pair in skos_links for end in pair}
     for link in links:
         if link.relation is not Relation.NONE:
             reached |= {link.source, link.target}

@@ -34,6 +34,7 @@ class CoverageRow:
     notation: str
     level: str
     sources: tuple[str, ...]  # codes of the source requirements that reach it
+    title: str | None = None  # skos:prefLabel, English or untagged
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Coverage:
                 {
                     "requirement": r.requirement,
                     "notation": r.notation,
+                    "title": r.title,
                     "level": r.level,
                     "sources": list(r.sources),
                 }
@@ -79,6 +81,7 @@ def coverage(
             "targetFramework": ox.NamedNode(target_iri),
         },
     )
+    titles = _titles(store, target_iri)
     rows = {}
     for row in result.dicts():
         iri = row["requirement"].value
@@ -88,6 +91,25 @@ def coverage(
             notation=row["notation"].value if "notation" in row else iri,
             level=row["level"].value,
             sources=tuple(natural_sorted(s for s in sources if s)),
+            title=titles.get(iri),
         )
     ordered = natural_sorted(rows, key=lambda iri: rows[iri].notation)
     return Coverage(source_iri, target_iri, [rows[iri] for iri in ordered])
+
+
+_TITLES_QUERY = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?requirement ?title ?framework WHERE {
+  ?requirement skos:inScheme|skos:topConceptOf ?framework ; skos:prefLabel ?title .
+  FILTER(LANGMATCHES(LANG(?title), "en") || LANG(?title) = "")
+}
+"""
+
+
+def _titles(store: Store, framework: str) -> dict[str, str]:
+    """The titles of a framework's requirements, so a table says more than "3.1 none"."""
+    found: dict[str, str] = {}
+    rows = store.query(_TITLES_QUERY, bindings={"framework": ox.NamedNode(framework)}).dicts()
+    for row in rows:
+        found.setdefault(row["requirement"].value, row["title"].value)
+    return found

@@ -15,14 +15,25 @@ and line.
 """
 
 from stkg.sssom.read import import_sssom, parse_sssom, set_triples
-from stkg.sssom.write import export_sssom, mapping_sets, read_set, write_tsv
+from stkg.sssom.write import (
+    SetSummary,
+    export_sssom,
+    mapping_sets,
+    read_set,
+    resolve_set,
+    set_summaries,
+    write_tsv,
+)
 
 __all__ = [
+    "SetSummary",
     "export_sssom",
     "import_sssom",
     "mapping_sets",
     "parse_sssom",
     "read_set",
+    "resolve_set",
+    "set_summaries",
     "set_triples",
     "write_tsv",
 ]

@@ -27,8 +27,13 @@ FIXED_PREFIXES = {
 COLUMNS = [
     "record_id", "subject_id", "subject_label", "predicate_id", "predicate_modifier",
     "object_id", "object_label", "mapping_justification", "confidence", "comment",
-    "strm_relationship", "strm_rationale", "strm_strength", "review_status",
+    "strm_relationship", "strm_rationale", "strm_strength", "review_status", "other",
 ]  # fmt: skip
+# The four IR 8477 slots, repeated as `key=value` pairs in SSSOM's standard `other` slot:
+# sssom-py (0.4.21) drops every column outside the SSSOM schema, declared extensions
+# included (mapping-commons/sssom-py#583), but keeps `other` through `sssom parse` and
+# `sssom convert -O rdf`. Set level: `text_language=<tag>`.
+OTHER_KEYS = ("strm_relationship", "strm_rationale", "strm_strength", "review_status")
 EXTENSIONS = [
     ("strm_relationship", "stkg:relationship", "linkml:Uriorcurie"),
     ("strm_rationale", "stkg:rationale", "linkml:Uriorcurie"),
@@ -73,6 +78,16 @@ class MappingSet:
     license: str | None = None
     sources: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
+
+
+def other_pairs(value: object) -> dict[str, list[str]]:
+    """The stkg keys of an SSSOM `other` value; pairs that are not ours are left alone."""
+    found: dict[str, list[str]] = {}
+    for part in str(value or "").split("|"):
+        key, eq, item = part.partition("=")
+        if eq and key.strip() in (*OTHER_KEYS, "text_language") and item.strip():
+            found.setdefault(key.strip(), []).append(item.strip())
+    return found
 
 
 def is_iri(value: str) -> bool:

@@ -15,6 +15,7 @@ from stkg.namespace import STKG_NS
 from stkg.sssom.model import (
     DCT,
     FIXED_PREFIXES,
+    OTHER_KEYS,
     RATIONALES,
     RDF_TYPE,
     REQUIRED_COLUMNS,
@@ -25,6 +26,7 @@ from stkg.sssom.model import (
     MappingSet,
     Row,
     is_iri,
+    other_pairs,
 )
 from stkg.store import Store
 
@@ -45,30 +47,27 @@ def parse_sssom(text: str, label: str) -> MappingSet:
         meta = yaml.safe_load("\n".join(line[1:] for line in lines[:n_meta])) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise SourceError(f"metadata is not valid YAML: {error}", label, line) from None
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        raise SourceError(f"metadata is not valid YAML: {problem}", label, line, column) from None
     if not isinstance(meta, dict):
         raise SourceError("metadata must be a YAML mapping", label, 1)
-    curies = meta.get("curie_map") or {}
-    if not isinstance(curies, dict):
-        raise SourceError("curie_map must map prefixes to namespaces", label, 1)
-    expand = _Expander({**FIXED_PREFIXES, **{str(k): str(v) for k, v in curies.items()}})
-    set_iri = meta.get("mapping_set_id")
-    if not isinstance(set_iri, str) or not is_iri(set_iri):
-        raise SourceError("metadata has no mapping_set_id IRI", label, 1)
-    result = MappingSet(
-        set_iri,
-        title=_opt_str(meta.get("mapping_set_title")),
-        description=_opt_str(meta.get("mapping_set_description")),
-        language=_opt_str(meta.get("text_language")),
-        creators=[f"<{expand(c)}>" for c in _list(meta.get("creator_id"))]
-        + [str(c) for c in _list(meta.get("creator_label"))],
-        date=_opt_str(meta.get("mapping_date")),
-        license=None
-        if meta.get("license") in (None, UNSPECIFIED_LICENSE)
-        else str(meta["license"]),
-        sources=[str(s) for s in _list(meta.get("see_also"))],
-    )
+    try:
+        result = _mapping_set(meta)
+    except ValueError as error:
+        raise SourceError(_one_line(error), label, 1) from None
+    expand = _expander(meta)
+    try:
+        _read_rows(result, lines, n_meta, expand, label)
+    except csv.Error as error:  # e.g. a field beyond csv's size limit
+        raise SourceError(f"not a TSV table: {_one_line(error)}", label) from None
+    return result
+
+
+def _read_rows(
+    result: MappingSet, lines: list[str], n_meta: int, expand: _Expander, label: str
+) -> None:
+    set_iri = result.iri
     reader = csv.reader(io.StringIO("\n".join(lines[n_meta:])), delimiter="\t")
     header = next(reader, None)
     if header is None:
@@ -84,15 +83,65 @@ def parse_sssom(text: str, label: str) -> MappingSet:
         if len(values) != len(header):
             raise SourceError(f"{len(values)} cells, but the header has {len(header)}", label, line)
         cells = {k: v.strip() for k, v in zip(header, values, strict=True)}
+        # a file that went through sssom-py has the IR 8477 slots only in `other`
+        for key, items in other_pairs(cells.get("other")).items():
+            if key in OTHER_KEYS and not cells.get(key):
+                cells[key] = "|".join(items)
         try:
             row = _row(cells, expand, set_iri, len(result.rows) + 1)
         except ValueError as error:
-            raise SourceError(str(error), label, line) from None
+            raise SourceError(_one_line(error), label, line) from None
         if row.record in seen:
-            raise SourceError(f"record_id {cells.get('record_id')} is used twice", label, line)
+            raise SourceError(f"record_id {cells.get('record_id')!r} is used twice", label, line)
         seen.add(row.record)
         result.rows.append(row)
-    return result
+
+
+def _one_line(error: object) -> str:
+    """A cell may hold a quoted newline; the message that quotes it stays one line."""
+    return " ".join(str(error).split())
+
+
+def _expander(meta: dict) -> _Expander:
+    curies = meta.get("curie_map") or {}
+    if not isinstance(curies, dict):
+        raise ValueError("curie_map must map prefixes to namespaces")
+    return _Expander({**FIXED_PREFIXES, **{str(k): str(v) for k, v in curies.items()}})
+
+
+def _mapping_set(meta: dict) -> MappingSet:
+    """The set-level metadata; ValueError names the first slot that is wrong."""
+    expand = _expander(meta)
+    set_iri = meta.get("mapping_set_id")
+    if not isinstance(set_iri, str) or not is_iri(set_iri):
+        raise ValueError("metadata has no mapping_set_id IRI")
+    license_iri = meta.get("license")
+    return MappingSet(
+        _iri(set_iri, "mapping_set_id"),
+        title=_opt_str(meta.get("mapping_set_title")),
+        description=_opt_str(meta.get("mapping_set_description")),
+        language=_opt_str(meta.get("text_language"))
+        or next(iter(other_pairs(meta.get("other")).get("text_language", [])), None),
+        creators=[f"<{expand(c)}>" for c in _list(meta.get("creator_id"))]
+        + [str(c) for c in _list(meta.get("creator_label"))],
+        date=_opt_str(meta.get("mapping_date")),
+        license=None
+        if license_iri in (None, UNSPECIFIED_LICENSE)
+        else _iri(str(license_iri), "license"),
+        sources=[
+            _iri(str(s), "see_also") if is_iri(str(s)) else str(s)
+            for s in _list(meta.get("see_also"))
+        ],
+    )
+
+
+def _iri(value: str, what: str) -> str:
+    """`value` if the store will take it as an IRI (is_iri alone lets spaces-free junk by)."""
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        raise ValueError(f"{what} {value!r} is not a valid IRI") from None
+    return value
 
 
 def _row(cells: dict[str, str], expand: _Expander, set_iri: str, n: int) -> Row:
@@ -160,11 +209,11 @@ class _Expander:
         if value.startswith("<") and value.endswith(">"):
             value = value[1:-1]
         if is_iri(value):
-            return value
+            return _iri(value, "IRI")
         prefix, colon, local = value.partition(":")
         if not colon or prefix not in self.prefixes:
             raise ValueError(f"{value!r} is not a CURIE with a prefix in the curie_map")
-        return self.prefixes[prefix] + local
+        return _iri(self.prefixes[prefix] + local, f"CURIE {value!r} expands to")
 
 
 def _mint(set_iri: str, n: int) -> str:

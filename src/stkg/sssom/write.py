@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 import yaml
@@ -24,9 +25,11 @@ from stkg.sssom.model import (
     EXTENSIONS,
     FIXED_PREFIXES,
     MANUAL,
+    OTHER_KEYS,
     UNSPECIFIED_LICENSE,
     MappingSet,
     Row,
+    is_iri,
     term_value,
 )
 from stkg.store import Store
@@ -56,22 +59,71 @@ SELECT ?set ?mapping ?source ?target ?relationship ?rationale ?strength ?status 
 """
 
 
+_SETS_QUERY = """
+PREFIX stkg: <https://w3id.org/stkg#>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT ?set (COUNT(DISTINCT ?mapping) AS ?size) (SAMPLE(?t) AS ?title) WHERE {
+  ?set a stkg:MappingSet .
+  OPTIONAL { ?mapping stkg:inMappingSet ?set MINUS { ?mapping a stkg:ChainedMapping } }
+  OPTIONAL { ?set dct:title ?t FILTER(LANGMATCHES(LANG(?t), "en") || LANG(?t) = "") }
+}
+GROUP BY ?set ORDER BY ?set
+"""
+
+
+@dataclass(frozen=True)
+class SetSummary:
+    """One line of `stkg map sets`."""
+
+    iri: str
+    slug: str | None  # the short name `--set` takes, for sets under MAPPING_SET_BASE
+    size: int
+    title: str | None
+
+
+def set_summaries(store: Store) -> list[SetSummary]:
+    """Every mapping set in the store, with its slug and its number of asserted mappings."""
+    return [
+        SetSummary(
+            row["set"].value,
+            slug_of(row["set"].value),
+            int(row["size"].value),
+            term_value(row.get("title")),
+        )
+        for row in store.query(_SETS_QUERY).dicts()
+    ]
+
+
 def mapping_sets(store: Store) -> list[str]:
-    rows = store.query(
-        "PREFIX stkg: <https://w3id.org/stkg#> "
-        "SELECT DISTINCT ?set WHERE { ?set a stkg:MappingSet }"
-    ).dicts()
-    return sorted(row["set"].value for row in rows)
+    return [summary.iri for summary in set_summaries(store)]
+
+
+def slug_of(set_iri: str) -> str | None:
+    if set_iri.startswith(MAPPING_SET_BASE) and "/" not in set_iri[len(MAPPING_SET_BASE) :]:
+        return set_iri[len(MAPPING_SET_BASE) :] or None
+    return None
+
+
+def resolve_set(value: str) -> str:
+    """A set's IRI from its IRI or its slug (`stkg-eu-ai-act-high-risk`)."""
+    if is_iri(value):
+        return value
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value):
+        return MAPPING_SET_BASE + value
+    raise StkgError(
+        f"{value!r} is neither a mapping set IRI nor a slug; `stkg map sets` lists them"
+    )
 
 
 def read_set(store: Store, set_iri: str) -> MappingSet:
-    """A mapping set and its mappings from the store."""
+    """A mapping set and its mappings from the store; `set_iri` may be a slug."""
+    set_iri = resolve_set(set_iri)
     if set_iri == INFERRED_SET:
         raise StkgError("chained mappings are inferred, not curated: export an asserted set")
     node = {"set": ox.NamedNode(set_iri)}
     facts = store.query(_SET_QUERY, bindings=node).dicts()
     if not facts:
-        known = ", ".join(mapping_sets(store)) or "none"
+        known = ", ".join(s.slug or f"<{s.iri}>" for s in set_summaries(store)) or "none"
         raise StkgError(f"no mapping set <{set_iri}> in the store (known: {known})")
     result = MappingSet(set_iri)
     languages: set[str] = set()  # of every text literal written, to carry in text_language
@@ -155,6 +207,7 @@ def write_tsv(mapping_set: MappingSet) -> str:
         meta["see_also"] = mapping_set.sources
     if mapping_set.language:
         meta["text_language"] = mapping_set.language
+        meta["other"] = f"text_language={mapping_set.language}"
     meta["extension_definitions"] = [
         {"slot_name": name, "property": prop, "type_hint": hint} for name, prop, hint in EXTENSIONS
     ]
@@ -165,16 +218,24 @@ def write_tsv(mapping_set: MappingSet) -> str:
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in mapping_set.rows:
+        strm = [
+            prefixes.curie(row.relation.iri) if row.relation.iri else "",
+            "|".join(prefixes.curie(r) for r in row.rationales),
+            "" if row.strength is None else str(row.strength),
+            prefixes.curie(row.status) if row.status else "",
+        ]
+        other = [
+            f"{key}={item}"
+            for key, value in zip(OTHER_KEYS, strm, strict=True)
+            for item in value.split("|")
+            if item
+        ]
         writer.writerow([
             prefixes.curie(row.record), prefixes.curie(row.subject), row.labels[0] or "",
             prefixes.curie(row.predicate), "Not" if row.negated else "",
             prefixes.curie(row.obj), row.labels[1] or "", MANUAL,
             "" if row.strength is None else f"{row.strength / 10:g}",
-            _one_line(row.comment),
-            prefixes.curie(row.relation.iri) if row.relation.iri else "",
-            "|".join(prefixes.curie(r) for r in row.rationales),
-            "" if row.strength is None else str(row.strength),
-            prefixes.curie(row.status) if row.status else "",
+            _one_line(row.comment), *strm, "|".join(other),
         ])  # fmt: skip
     return out.getvalue()
 
@@ -212,11 +273,17 @@ def _split(iri: str) -> tuple[str, str]:
 
 
 def _prefix_name(ns: str, n: int) -> str:
-    for base, lead in ((FRAMEWORK_BASE, ""), (MAPPING_BASE, "mapping."),
-                       (MAPPING_SET_BASE, "mapping-set.")):  # fmt: skip
+    """`eu_ai_act`, `mapping_stkg_eu_ai_act_high_risk`: names sssom-py keeps.
+
+    sssom-py reads a CURIE prefix as `[A-Za-z0-9_.]+` and drops any other from the curie_map
+    it writes, so hyphens (which the framework slugs have) become underscores. Files written
+    with the earlier hyphenated names still import: a file's own curie_map is what is read.
+    """
+    for base, lead in ((FRAMEWORK_BASE, ""), (MAPPING_BASE, "mapping_"),
+                       (MAPPING_SET_BASE, "mapping_set_")):  # fmt: skip
         if ns.startswith(base) and len(ns) > len(base):
-            name = lead + ns[len(base) :].strip("/").replace("/", ".")
-            if re.fullmatch(r"[A-Za-z_][\w.-]*", name):
+            name = lead + re.sub(r"[-/]", "_", ns[len(base) :].strip("/"))
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name):
                 return name
     return f"ns{n}"
 
