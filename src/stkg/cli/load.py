@@ -14,7 +14,7 @@ from stkg.summary import summarize
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--graph", help="Named graph for the file (one file only). Default: its file: URI.")
 @click.pass_obj
 def load(ws: Workspace, files: tuple[str, ...], graph: str | None) -> None:
@@ -26,8 +26,8 @@ def load(ws: Workspace, files: tuple[str, ...], graph: str | None) -> None:
     if graph is not None and len(files) != 1:
         raise click.UsageError("--graph needs exactly one file")
     for name in files:
-        if not Path(name).is_file():
-            raise SourceError("no such file", name)
+        if Path(name).is_file() and Path(name).stat().st_size == 0:  # e.g. a failed download
+            raise SourceError("empty file: nothing to load, and its graph would be emptied", name)
     sources = [external_source(Path(name), graph) for name in files]
     with progress.status(f"Loading {len(sources)} file(s)"):
         store = ws.store
