@@ -122,7 +122,7 @@ class OxigraphStore:
     """The embedded store: Oxigraph in memory, or on disk when given a path."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else None
+        self.path = Path(path).absolute() if path is not None else None
         self.rolled_back = False  # an interrupted load was undone when the store was opened
         if self.path is None:
             self._store = ox.Store()
