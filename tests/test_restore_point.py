@@ -3,6 +3,7 @@ graph leaves the old graph or the new one, never less, and nothing of the attemp
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import time
@@ -148,3 +149,16 @@ def test_a_roll_back_killed_between_its_renames_is_finished_by_the_next_open(tmp
     store_path.rename(restore_point.restore_dir(store_path))  # as if killed mid roll back
     assert triples_in(store_path, "urn:g") == 1
     assert not restore_point.pending(store_path)
+
+
+def test_a_store_removed_under_a_running_load_ends_in_one_line(tmp_path, contents):
+    project, old, _ = contents
+    data, store = tmp_path / "data.nt", tmp_path / "store"
+    data.write_bytes(old.read_bytes())
+    process = load_paused_at("committed", data, store, project)
+    shutil.rmtree(store)
+    process.send_signal(signal.SIGCONT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1].startswith(f"Error: {store}: cannot write the store")

@@ -3,7 +3,7 @@ file, and every parse error as a one-line SourceError naming file, line and colu
 
 Every path by which stkg reads a user's RDF file goes through `check_readable` and
 `_parse` (`check_syntax` before a store loads a file, `read_quads` for validation), so the
-limits hold everywhere: RDF/XML entities are budgeted (`xml_entities`), and a term longer
+limits hold everywhere: RDF/XML entities and nesting are capped (`xml_limits`), and a term longer
 than the parsers' 16 MiB buffer is an error naming its line, not a MemoryError traceback.
 """
 
@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import pyoxigraph as ox
 
 from stkg.errors import SourceError
-from stkg.xml_entities import check_entities
+from stkg.xml_limits import check_rdfxml
 
 PARSER_BUFFER = 16 * 1024 * 1024  # oxttl's and oxjsonld's largest term, compiled in
 
@@ -61,14 +61,14 @@ def rdf_format(path: Path, label: str | None = None) -> ox.RdfFormat:
 
 def check_readable(source: Source) -> ox.RdfFormat:
     """What must hold before a parser sees the file: a regular file of a known syntax whose
-    entities, for RDF/XML, stay within the budget (`xml_entities`). Its syntax."""
+    entities, for RDF/XML, stay within the budget (`xml_limits`). Its syntax."""
     fmt = rdf_format(source.path, source.label)
     if source.path.is_dir():
         raise SourceError("is a directory, not an RDF file", source.label)
     if not source.path.exists():
         raise SourceError("no such file", source.label)
     if fmt == ox.RdfFormat.RDF_XML:
-        check_entities(source.path, source.label)
+        check_rdfxml(source.path, source.label)
     return fmt
 
 

@@ -273,20 +273,28 @@ class OxigraphStore:
 
     def flush(self) -> None:
         if self.path is not None:
-            self._store.flush()
+            try:
+                self._store.flush()
+            except OSError as error:  # e.g. the disk is full or the folder was removed
+                raise StkgError(f"{self.path}: cannot write the store: {error}") from None
 
     def optimize(self) -> None:
         """Merge an on-disk store's files after a large load: bulk loading leaves them
         unmerged, and queries on them are slower (docs/decisions.md, "On-disk stores are
         compacted"). Takes seconds at millions of triples; nothing to do in memory."""
         if self.path is not None:
-            self._store.flush()
-            self._store.optimize()
+            self.flush()
+            try:
+                self._store.optimize()
+            except OSError as error:
+                raise StkgError(f"{self.path}: cannot compact the store: {error}") from None
 
     def close(self) -> None:
         """Flush and release the store; an on-disk store can then be opened again."""
-        self.flush()
-        del self._store
+        try:
+            self.flush()
+        finally:
+            del self._store
 
     def __len__(self) -> int:
         return len(self._store)

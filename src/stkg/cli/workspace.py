@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import click
+
+from stkg.errors import StkgError
 from stkg.project import Project
 from stkg.store import OxigraphStore
 
@@ -29,5 +32,8 @@ class Workspace:
 
     def close(self) -> None:
         if self._store is not None:
-            self._store.close()
-            self._store = None
+            store, self._store = self._store, None
+            try:
+                store.close()
+            except StkgError as error:  # runs after the command, outside its error handling
+                raise click.ClickException(str(error)) from None

@@ -175,3 +175,43 @@ def test_the_budget_floor_is_a_setting(tmp_path, monkeypatch):
     monkeypatch.setenv("STKG_MAX_ENTITY_EXPANSION", "10")
     with pytest.raises(SourceError, match="entity references would add more than"):
         check_syntax(Source(path, "urn:g", "small.rdf"))
+
+
+def test_a_bomb_among_the_project_files_is_refused_when_the_project_loads(tmp_path):
+    project = mini_project_dir(tmp_path)
+    (project / "data" / "laughs.rdf").write_text(laughs(), encoding="utf-8")
+    result = stkg("--project", str(project), "export", "--format", "nt", cwd=tmp_path, timeout=30)
+    assert re.match(r"Error: data/laughs\.rdf:\d+:\d+: entity &lol\d; would expand",
+                    assert_one_line_error(result))  # fmt: skip
+
+
+def test_elements_nested_too_deep_are_refused_with_their_line(tmp_path):
+    """Oxigraph's RDF/XML parser is quadratic in depth: 100,000 levels took over a minute."""
+    depth = 100_000
+    body = (
+        '<rdf:Description rdf:about="http://e/s">'
+        + "<ex:p>\n<rdf:Description>" * depth
+        + "<ex:q>x</ex:q>"
+        + "</rdf:Description></ex:p>" * depth
+        + "</rdf:Description>"
+    )
+    path = tmp_path / "deep.rdf"
+    path.write_text(rdfxml("", body), encoding="utf-8")
+    result = stkg("--project", str(mini_project_dir(tmp_path)), "load", str(path), cwd=tmp_path,
+                  timeout=30)  # fmt: skip
+    line = assert_one_line_error(result)
+    where = re.escape(str(path))
+    assert re.match(rf"Error: {where}:50\d:\d+: elements nested more than 1000", line)
+
+
+def test_ordinary_nesting_loads(tmp_path):
+    body = (
+        '<rdf:Description rdf:about="http://e/s">'
+        + "<ex:p><rdf:Description>" * 100
+        + "<ex:q>x</ex:q>"
+        + "</rdf:Description></ex:p>" * 100
+        + "</rdf:Description>"
+    )
+    path = tmp_path / "nested.rdf"
+    path.write_text(rdfxml("", body), encoding="utf-8")
+    assert check_syntax(Source(path, "urn:g", "nested.rdf")) == 101
