@@ -162,3 +162,17 @@ def test_a_store_removed_under_a_running_load_ends_in_one_line(tmp_path, content
     assert process.returncode == 1, stderr
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1].startswith(f"Error: {store}: cannot write the store")
+
+
+def test_a_load_that_fails_while_writing_is_rolled_back_at_once(tmp_path, contents):
+    """The file is checked, then changes under the loader: the bulk load fails half-way."""
+    data, store, old_count, _ = loaded_store(tmp_path, contents)
+    process = load_paused_at("restore-point", data, store, contents[0])
+    with data.open("ab") as file:
+        file.write(b"<urn:broken> <urn:p> .\n")
+    process.send_signal(signal.SIGCONT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr and f"Error: {data}" in stderr
+    assert not restore_point.pending(store)  # rolled back by the loader itself
+    assert triples_in(store, data.as_uri()) == old_count

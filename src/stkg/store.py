@@ -218,9 +218,10 @@ class OxigraphStore:
                 # of triples is very slow in RocksDB (a 4.2M-triple file did not finish in
                 # 400 s; bulk_load took 52 s), and the syntax pass above already rules out
                 # bad input; the restore point makes the whole load all-or-nothing.
-                reader = self._store.load if self.path is None else self._store.bulk_load
+                # No local holds the reader: an exception's traceback would keep the store
+                # open through it, and the roll back must close the store to swap its files.
                 try:  # blank nodes are fresh per load, so two files never share one
-                    reader(
+                    (self._store.load if self.path is None else self._store.bulk_load)(
                         path=source.path,
                         format=rdf_format(source.path, source.label),
                         base_iri=source.path.resolve().as_uri(),
@@ -291,6 +292,8 @@ class OxigraphStore:
 
     def close(self) -> None:
         """Flush and release the store; an on-disk store can then be opened again."""
+        if not hasattr(self, "_store"):  # a roll back could not reopen it
+            return
         try:
             self.flush()
         finally:
