@@ -138,3 +138,12 @@ def test_the_store_refuses_a_path_that_is_a_file(tmp_path):
     with pytest.raises(StkgError, match="is a file"):
         OxigraphStore(tmp_path / "f")
     assert os.path.isfile(tmp_path / "f")
+
+
+@pytest.mark.parametrize("graph", ["not an iri", "rel/path", "http://e/ x"])
+def test_a_graph_name_that_is_not_an_iri_is_one_line(tmp_path, graph):
+    data = tmp_path / "d.nt"
+    data.write_text("<urn:a> <urn:b> <urn:c> .\n")
+    project = str(mini_project_dir(tmp_path))
+    result = stkg("--project", project, "load", "--graph", graph, str(data), cwd=tmp_path)
+    assert f"--graph {graph}: not an absolute IRI" in assert_one_line_error(result)
