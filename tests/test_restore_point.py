@@ -124,6 +124,7 @@ def test_the_next_command_sees_nothing_of_a_killed_load(tmp_path, contents):
                   count, "--format", "csv", cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.split()[1]) == old_count
+    assert "an interrupted load was undone" in result.stderr
     assert not restore_point.pending(store)
 
 
@@ -176,3 +177,15 @@ def test_a_load_that_fails_while_writing_is_rolled_back_at_once(tmp_path, conten
     assert "Traceback" not in stderr and f"Error: {data}" in stderr
     assert not restore_point.pending(store)  # rolled back by the loader itself
     assert triples_in(store, data.as_uri()) == old_count
+
+
+@pytest.mark.parametrize("leftover", ["restore-partial", "restore-discarded", "rolled-back"])
+def test_leftovers_of_a_killed_checkpoint_or_roll_back_are_deleted_on_open(tmp_path, leftover):
+    store_path = tmp_path / "store"
+    OxigraphStore(store_path).close()
+    (tmp_path / f"store.{leftover}").mkdir()
+    (tmp_path / f"store.{leftover}" / "000001.sst").write_bytes(b"half written")
+    store = OxigraphStore(store_path)
+    assert not store.rolled_back
+    store.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]

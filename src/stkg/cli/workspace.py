@@ -28,6 +28,12 @@ class Workspace:
     def store(self) -> OxigraphStore:
         if self._store is None:
             self._store = self.project.open_store(self.store_path)
+            if self._store.rolled_back:
+                click.echo(
+                    f"stkg: {self.store_path}: an interrupted load was undone; the store "
+                    "holds what it held before that load",
+                    err=True,
+                )
         return self._store
 
     def close(self) -> None:
