@@ -14,7 +14,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from stkg.errors import ProjectError
-from stkg.store import RDF_FORMATS, LoadReport, OxigraphStore, Source, Store
+from stkg.rdf_files import RDF_FORMATS, Source
+from stkg.store import LoadReport, OxigraphStore, Store
 
 GRAPH_BASE = "https://w3id.org/stkg/graph/"
 KNOWLEDGE_FOLDERS = ("ontology", "shapes", "data")  # loaded into the store
@@ -117,4 +118,5 @@ def _hidden(path: Path, base: Path) -> bool:
 def external_source(path: Path, graph: str | None = None) -> Source:
     """A file from outside the project: its graph is its file: URI unless one is given."""
     resolved = path.expanduser().resolve()
-    return Source(resolved, graph or resolved.as_uri(), str(path))
+    # read the file by the name given: its extension says its syntax even behind a symlink
+    return Source(path.expanduser().absolute(), graph or resolved.as_uri(), str(path))

@@ -10,29 +10,24 @@ also parses SPARQL result documents from remote endpoints into the same types.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from stkg import restore_point
 from stkg.errors import SourceError, StkgError
+from stkg.rdf_files import RDF_FORMATS as RDF_FORMATS  # re-exported for older callers
+from stkg.rdf_files import Source as Source
+from stkg.rdf_files import check_syntax as check_syntax
+from stkg.rdf_files import pause_at, rdf_format
+from stkg.rdf_files import read_quads as read_quads
 from stkg.results import QueryResult
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
-# File extension -> RDF syntax. RDF/XML is also accepted under `.owl`, as ontologies ship.
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-    ".n3": ox.RdfFormat.N3,
-}
 
 # Names accepted by `stkg export --format` and the store's export().
 EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
@@ -56,15 +51,6 @@ PREFIXES: dict[str, str] = {
     "sh": "http://www.w3.org/ns/shacl#",
     "prov": "http://www.w3.org/ns/prov#",
 }
-
-
-@dataclass(frozen=True)
-class Source:
-    """One RDF document to load, and the named graph its default-graph triples go to."""
-
-    path: Path
-    graph: str
-    label: str  # how errors name the file (a project-relative path where there is one)
 
 
 @dataclass(frozen=True)
@@ -98,64 +84,6 @@ class Store(Protocol):
     def drop_graph(self, graph: str) -> None: ...
 
     def __len__(self) -> int: ...
-
-
-def rdf_format(path: Path) -> ox.RdfFormat:
-    """The RDF syntax of a file, from its extension."""
-    try:
-        return RDF_FORMATS[path.suffix.lower()]
-    except KeyError:
-        known = ", ".join(sorted(RDF_FORMATS))
-        raise SourceError(f"unknown RDF file extension (known: {known})", str(path)) from None
-
-
-def _parse(source: Source, *, rename_blank_nodes: bool = False) -> Iterator[ox.Quad]:
-    """The file's statements, with parse errors turned into a SourceError naming the file,
-    line and column."""
-    try:
-        yield from ox.parse(
-            path=source.path,
-            format=rdf_format(source.path),
-            base_iri=source.path.resolve().as_uri(),
-            rename_blank_nodes=rename_blank_nodes,
-        )
-    except SyntaxError as error:
-        raise _source_error(error, source.label) from None
-    except (OSError, ValueError) as error:
-        raise SourceError(str(error), source.label) from None
-
-
-def read_quads(source: Source) -> list[ox.Quad]:
-    """A whole file as quads, for libraries that need the statements in Python.
-
-    Triples in the file's default graph go to `source.graph`; named graphs in TriG or
-    N-Quads files keep their names. Blank nodes are renamed so two files never share one.
-    """
-    graph = ox.NamedNode(source.graph)
-    return [
-        ox.Quad(q.subject, q.predicate, q.object, graph)
-        if isinstance(q.graph_name, ox.DefaultGraph)
-        else q
-        for q in _parse(source, rename_blank_nodes=True)
-    ]
-
-
-def check_syntax(source: Source) -> int:
-    """Parse a whole file without keeping it, and count its statements.
-
-    A first pass so that a syntax error in any of several files changes nothing, without
-    holding millions of Python quad objects (the store then loads the file itself).
-    """
-    return sum(1 for _ in _parse(source))
-
-
-def _source_error(error: SyntaxError, label: str) -> SourceError:
-    message = error.msg or str(error)
-    # Oxigraph's message repeats the span ("Parser error between line 3 column 11 and …: ");
-    # the location is reported separately, so keep only the explanation.
-    if message.startswith("Parser error") and ": " in message:
-        message = message.split(": ", 1)[1]
-    return SourceError(message, label, error.lineno, error.offset)
 
 
 def query_error(error: SyntaxError, label: str = "query") -> SourceError:
@@ -194,15 +122,53 @@ class OxigraphStore:
     """The embedded store: Oxigraph in memory, or on disk when given a path."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else None
+        self.path = Path(path).absolute() if path is not None else None
+        self.rolled_back = False  # an interrupted load was undone when the store was opened
         if self.path is None:
             self._store = ox.Store()
             return
+        if self.path.is_file():
+            raise StkgError(f"{self.path}: is a file, not a store folder")
+        restore_point.finish_interrupted_roll_back(self.path)
+        self._store = self._open()
+        if restore_point.pending(self.path):  # a load was killed: put the old content back
+            self._roll_back()
+            self.rolled_back = True
+        restore_point.clean(self.path)
+
+    def _open(self) -> ox.Store:
+        assert self.path is not None
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._store = ox.Store(str(self.path))
+            return ox.Store(str(self.path))
         except OSError as error:  # most often: another process has the store open
             raise StkgError(f"{self.path}: cannot open the store: {error}") from None
+
+    def _roll_back(self) -> None:
+        assert self.path is not None
+        del self._store  # releases the lock; the files can then be swapped
+        try:
+            restore_point.roll_back(self.path)
+        finally:
+            self._store = self._open()
+
+    @contextmanager
+    def _all_or_nothing(self) -> Iterator[None]:
+        """On disk, the writes inside happen whole or not at all, even under kill -9."""
+        if self.path is None:
+            yield
+            return
+        try:
+            restore_point.create(self._store, self.path)
+        except OSError as error:
+            raise StkgError(f"{self.path}: cannot make a restore point: {error}") from None
+        try:
+            yield
+            self._store.flush()
+        except BaseException:
+            self._roll_back()
+            raise
+        restore_point.discard(self.path)
 
     def query(
         self,
@@ -242,23 +208,30 @@ class OxigraphStore:
         """
         counts = [check_syntax(source) for source in sources]
         reports = []
-        for source, count in zip(sources, counts, strict=True):
-            if replace:
-                self.drop_graph(source.graph)
-            # In memory, one transaction per file. On disk, a transaction of millions of
-            # triples is very slow in RocksDB (a 4.2M-triple file did not finish in 400 s;
-            # bulk_load took 52 s), and the syntax pass above already rules out bad input.
-            reader = self._store.load if self.path is None else self._store.bulk_load
-            try:  # blank nodes are fresh per load, so two files never share one
-                reader(
-                    path=source.path,
-                    format=rdf_format(source.path),
-                    base_iri=source.path.resolve().as_uri(),
-                    to_graph=ox.NamedNode(source.graph),
-                )
-            except (SyntaxError, OSError, ValueError) as error:
-                raise SourceError(str(error), source.label) from None
-            reports.append(LoadReport(source.graph, source.label, count))
+        with self._all_or_nothing():
+            pause_at("restore-point", sources)
+            for source, count in zip(sources, counts, strict=True):
+                if replace:
+                    self.drop_graph(source.graph)
+                pause_at("dropped", [source])
+                # In memory, one transaction per file. On disk, a transaction of millions
+                # of triples is very slow in RocksDB (a 4.2M-triple file did not finish in
+                # 400 s; bulk_load took 52 s), and the syntax pass above already rules out
+                # bad input; the restore point makes the whole load all-or-nothing.
+                # No local holds the reader: an exception's traceback would keep the store
+                # open through it, and the roll back must close the store to swap its files.
+                try:  # blank nodes are fresh per load, so two files never share one
+                    (self._store.load if self.path is None else self._store.bulk_load)(
+                        path=source.path,
+                        format=rdf_format(source.path, source.label),
+                        base_iri=source.path.resolve().as_uri(),
+                        to_graph=ox.NamedNode(source.graph),
+                    )
+                except (SyntaxError, OSError, ValueError, MemoryError) as error:
+                    raise SourceError(str(error), source.label) from None
+                pause_at("loaded", [source])
+                reports.append(LoadReport(source.graph, source.label, count))
+        pause_at("committed", sources)
         return reports
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
@@ -301,20 +274,30 @@ class OxigraphStore:
 
     def flush(self) -> None:
         if self.path is not None:
-            self._store.flush()
+            try:
+                self._store.flush()
+            except OSError as error:  # e.g. the disk is full or the folder was removed
+                raise StkgError(f"{self.path}: cannot write the store: {error}") from None
 
     def optimize(self) -> None:
         """Merge an on-disk store's files after a large load: bulk loading leaves them
         unmerged, and queries on them are slower (docs/decisions.md, "On-disk stores are
         compacted"). Takes seconds at millions of triples; nothing to do in memory."""
         if self.path is not None:
-            self._store.flush()
-            self._store.optimize()
+            self.flush()
+            try:
+                self._store.optimize()
+            except OSError as error:
+                raise StkgError(f"{self.path}: cannot compact the store: {error}") from None
 
     def close(self) -> None:
         """Flush and release the store; an on-disk store can then be opened again."""
-        self.flush()
-        del self._store
+        if not hasattr(self, "_store"):  # a roll back could not reopen it
+            return
+        try:
+            self.flush()
+        finally:
+            del self._store
 
     def __len__(self) -> int:
         return len(self._store)

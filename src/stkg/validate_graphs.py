@@ -14,7 +14,8 @@ import rdflib
 from rdflib import Graph
 
 from stkg.project import GRAPH_BASE, Project
-from stkg.store import OxigraphStore, Source, Store, read_quads
+from stkg.rdf_files import Source, read_quads
+from stkg.store import OxigraphStore, Store
 
 RESULTS_GRAPH = GRAPH_BASE + "validation"  # where --store-results puts the report
 SHAPES_PREFIX = GRAPH_BASE + "shapes/"

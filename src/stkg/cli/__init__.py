@@ -40,7 +40,7 @@ class _Group(click.Group):
     "--store",
     "store_path",
     envvar="STKG_STORE",
-    type=click.Path(file_okay=False),
+    type=click.Path(),  # the store names a path that is a file in one line
     help="Keep the store on disk in this folder. Default: in memory.",
 )
 @click.pass_context

@@ -42,7 +42,7 @@ _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORE
     "--data",
     "data_files",
     multiple=True,
-    type=click.Path(dir_okay=False, exists=True),
+    type=click.Path(),  # the reader names a missing file or a folder in one line
     help="Query these RDF files (with the ontology and framework catalogues) instead of the "
     "project's example data (repeatable).",
 )

@@ -38,7 +38,7 @@ class BadInput(click.ClickException):
 
 
 @click.command()
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path())
 @click.option(
     "--format",
     "fmt",
@@ -104,9 +104,6 @@ def validate(
 def _validate_files(
     ws: Workspace, files: tuple[str, ...], engine: str
 ) -> tuple[ValidationReport, list[UnknownTerm]]:
-    for name in files:
-        if not Path(name).is_file():
-            raise SourceError("no such file", name)
     report, own = validate_files(ws.project, [Path(name) for name in files], engine=engine)
     known = known_terms(project_background(ws.project))
     return report, unknown_terms(own, known, ", ".join(files))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import click
+
+from stkg.errors import StkgError
 from stkg.project import Project
 from stkg.store import OxigraphStore
 
@@ -25,9 +28,18 @@ class Workspace:
     def store(self) -> OxigraphStore:
         if self._store is None:
             self._store = self.project.open_store(self.store_path)
+            if self._store.rolled_back:
+                click.echo(
+                    f"stkg: {self.store_path}: an interrupted load was undone; the store "
+                    "holds what it held before that load",
+                    err=True,
+                )
         return self._store
 
     def close(self) -> None:
         if self._store is not None:
-            self._store.close()
-            self._store = None
+            store, self._store = self._store, None
+            try:
+                store.close()
+            except StkgError as error:  # runs after the command, outside its error handling
+                raise click.ClickException(str(error)) from None
