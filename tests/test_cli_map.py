@@ -186,6 +186,21 @@ def test_import_of_a_bad_file_names_file_and_line(runner, root, tmp_path):
     assert f"Error: {bad}:{line}: strm_relationship stkg:Subset" in result.output
 
 
+def test_import_refuses_a_yaml_alias_bomb_in_the_metadata(runner, root, tmp_path):
+    # nine levels of ten aliases: 10**9 strings if the metadata were walked
+    levels = ["#l0: &l0 [lol]"] + [
+        f"#l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 10)
+    ]
+    bomb = tmp_path / "bomb.sssom.tsv"
+    good = run(runner, root, "export", "--set", SET).output
+    bomb.write_text("\n".join(levels) + "\n" + good, encoding="utf-8")
+    result = run(runner, root, "import", str(bomb))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: {bomb}:2:11: metadata is not valid YAML: aliases (*name) are not allowed here"
+    ]
+
+
 # --- the shipped frameworks and crosswalks ---------------------------------------------------
 
 FRAMEWORKS = ["nist-ai-rmf", "iso-iec-42001", "eu-ai-act"]

@@ -262,6 +262,7 @@ def _query_file(tmp_path, header: str, body: str = "SELECT ?system WHERE { ?syst
     [
         ("#+ summary: ok\n#+ sumary: typo\n", 2, "unknown key 'sumary'"),
         ("#+ summary: ok\n#+ tags: [a\n", 2, "malformed #+ header"),
+        ("#+ summary: ok\n#+ tags: &a [x]\n#+ description: *a\n", 3, "aliases"),
         ("#+ summary: ok\n#+ params:\n#+   system:\n#+     type: colour\n", 1, "unknown type"),
         ("#+ params:\n#+   other:\n#+     type: iri\n", 1, "not a variable of the query"),
         ("#+ params:\n#+   system:\n#+     type: integer\n#+     default: ten\n", 1, "default"),

@@ -27,6 +27,7 @@ from stkg.errors import SourceError
 from stkg.namespace import STKG_NS
 from stkg.project import Project, bundled_project_dir
 from stkg.store import OxigraphStore, Store
+from stkg.yaml_text import load_yaml
 
 # Outside https://w3id.org/stkg/graph/, which a project reload prunes to the project's files.
 CLASSIFICATION_GRAPH = "https://w3id.org/stkg/inferred/classification"
@@ -103,7 +104,7 @@ def _parse_rule(path: Path, base: Path) -> Rule:
     text = path.read_text(encoding="utf-8")
     header = [line[2:].removeprefix(" ") for line in text.splitlines() if line.startswith("#+")]
     try:
-        meta = yaml.safe_load("\n".join(header)) or {}
+        meta = load_yaml("\n".join(header)) or {}
     except yaml.YAMLError as error:
         raise SourceError(f"the #+ header is not YAML: {error}", str(path)) from None
     if not isinstance(meta, dict):

@@ -34,6 +34,7 @@ from stkg.errors import ProjectError, SourceError, StkgError
 from stkg.project import Project
 from stkg.sandbox import tokens
 from stkg.store import PREFIXES, Term
+from stkg.yaml_text import load_yaml
 
 HEADER_KEYS = ("summary", "description", "tags", "params")
 PARAM_KEYS = ("type", "description", "default", "required")
@@ -224,7 +225,7 @@ def _parse_header(path: Path, lines: list[tuple[int, str]]) -> dict[str, Any]:
     if not lines:
         return {}
     try:
-        header = yaml.safe_load("\n".join(text for _, text in lines))
+        header = load_yaml("\n".join(text for _, text in lines))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = lines[min(mark.line, len(lines) - 1)][0] if mark is not None else lines[0][0]

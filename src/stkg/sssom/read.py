@@ -29,6 +29,7 @@ from stkg.sssom.model import (
     other_pairs,
 )
 from stkg.store import Store
+from stkg.yaml_text import load_yaml
 
 # --- reading TSV -----------------------------------------------------------------------------
 
@@ -44,11 +45,12 @@ def parse_sssom(text: str, label: str) -> MappingSet:
     while n_meta < len(lines) and lines[n_meta].startswith("#"):
         n_meta += 1
     try:
-        meta = yaml.safe_load("\n".join(line[1:] for line in lines[:n_meta])) or {}
+        meta = load_yaml("\n".join(line[1:] for line in lines[:n_meta])) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        # +2: 1-based, and the `#` the metadata lines lost
+        line, column = (mark.line + 1, mark.column + 2) if mark is not None else (None, None)
         raise SourceError(f"metadata is not valid YAML: {problem}", label, line, column) from None
     if not isinstance(meta, dict):
         raise SourceError("metadata must be a YAML mapping", label, 1)
