@@ -7,8 +7,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from stkg.errors import SourceError
-from stkg.store import OxigraphStore, Source
+from stkg.errors import SourceError, StkgError
+from stkg.store import OxigraphStore, Source, open_store
 
 GOOD = '@prefix ex: <https://w3id.org/stkg/example/t/> .\nex:a ex:p "one" , "two" .\n'
 BAD = '@prefix ex: <https://w3id.org/stkg/example/t/> .\nex:b ex:p ex:c .\nex:b ex:p "open\n'
@@ -175,3 +175,39 @@ def test_an_on_disk_store_keeps_its_data(tmp_path):
     store.flush()
     del store
     assert len(OxigraphStore(path)) == 2
+
+
+def test_graph_names_lists_empty_graphs_without_counting(tmp_path):
+    store = OxigraphStore()
+    store.load([source(tmp_path, "a.ttl", GOOD)])
+    store.update("CREATE GRAPH <https://w3id.org/stkg/graph/test/b.ttl>")
+    assert store.graph_names() == [
+        "https://w3id.org/stkg/graph/test/a.ttl",
+        "https://w3id.org/stkg/graph/test/b.ttl",
+    ]
+    assert store.graphs()["https://w3id.org/stkg/graph/test/b.ttl"] == 0
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_a_snapshot_is_an_oxigraph_store_with_the_same_quads(tmp_path, on_disk):
+    store = OxigraphStore(tmp_path / "store" if on_disk else None)
+    store.load([source(tmp_path, "a.ttl", GOOD)])
+    store.snapshot(tmp_path / "copy")
+    copy = ox.Store.read_only(str(tmp_path / "copy"))
+    assert set(copy) == set(store._store)
+    assert store.capabilities.snapshots and store.capabilities.union_default_graph
+    assert store.capabilities.persistent is on_disk
+
+
+@pytest.mark.parametrize("spec", [None, "folder"])
+def test_open_store_takes_nothing_or_a_folder_for_the_embedded_store(tmp_path, spec):
+    store = open_store(spec and str(tmp_path / spec))
+    assert isinstance(store, OxigraphStore)
+    assert (tmp_path / "folder").is_dir() is (spec is not None)
+
+
+def test_a_url_is_never_taken_for_a_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StkgError, match="remote SPARQL store is not supported"):
+        open_store("http://127.0.0.1:8890/sparql")
+    assert list(tmp_path.iterdir()) == []

@@ -26,7 +26,7 @@ import yaml
 from stkg.errors import SourceError
 from stkg.namespace import STKG_NS
 from stkg.project import Project, bundled_project_dir
-from stkg.store import OxigraphStore, Store
+from stkg.store import Store
 from stkg.yaml_text import load_yaml
 
 # Outside https://w3id.org/stkg/graph/, which a project reload prunes to the project's files.
@@ -204,11 +204,7 @@ def store_classification(store: Store, rules: Sequence[Rule] | None = None) -> i
     with _collector_paused():
         for rule, derived in _derivations(store, rules):
             triples = [*derived, *_describe(rule)]
-            if isinstance(store, OxigraphStore):
-                store.add_quads(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
-            else:
-                text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-                store.update(f"INSERT DATA {{ GRAPH <{CLASSIFICATION_GRAPH}> {{ {text} }} }}")
+            store.add_quads(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
     count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{CLASSIFICATION_GRAPH}> {{ ?s ?p ?o }} }}"
     return int(store.query(count).rows[0][0].value)
 

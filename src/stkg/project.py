@@ -15,7 +15,7 @@ from pathlib import Path
 
 from stkg.errors import ProjectError
 from stkg.rdf_files import RDF_FORMATS, Source
-from stkg.store import LoadReport, OxigraphStore, Store
+from stkg.store import LoadReport, Store, open_store
 
 GRAPH_BASE = "https://w3id.org/stkg/graph/"
 KNOWLEDGE_FOLDERS = ("ontology", "shapes", "data")  # loaded into the store
@@ -103,9 +103,9 @@ class Project:
                 store.drop_graph(graph)
         return reports
 
-    def open_store(self, path: str | Path | None = None) -> OxigraphStore:
-        """An embedded store (in memory, or on disk at `path`) holding this project."""
-        store = OxigraphStore(path)
+    def open_store(self, spec: str | Path | None = None) -> Store:
+        """The store `spec` names (`stkg.store.open_store`) holding this project."""
+        store = open_store(spec)
         self.load_into(store)
         store.flush()
         return store

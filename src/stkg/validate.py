@@ -41,7 +41,6 @@ from stkg.validate_graphs import (
     SHAPES_PREFIX,
     data_graph_names,
     exact_literals,
-    graph_names,
     graphs_from_store,
     left_out,
     merge,
@@ -149,7 +148,7 @@ def validate(
         return _pyshacl_report(data_graph, shapes or store_shape_graph, only)
     names = data_graph_names(data)
     shapes = shapes if shapes is not None else store_shapes(data)
-    left = [g for g in graph_names(data) if left_out(g)]
+    left = [g for g in data.graph_names() if left_out(g)]
     scope = data_scope(data, names, left, shapes)  # the union of all graphs when it is exact
     return _sparql(
         data,

@@ -15,7 +15,7 @@ from rdflib import Graph
 
 from stkg.project import GRAPH_BASE, Project
 from stkg.rdf_files import Source, read_quads
-from stkg.store import OxigraphStore, Store
+from stkg.store import Store
 
 RESULTS_GRAPH = GRAPH_BASE + "validation"  # where --store-results puts the report
 SHAPES_PREFIX = GRAPH_BASE + "shapes/"
@@ -60,18 +60,9 @@ def store_graphs(store: Store, names: Sequence[str] | None = None) -> dict[str, 
         }
 
 
-def graph_names(store: Store) -> list[str]:
-    """The store's named graphs, without counting their triples (`Store.graphs` does) on
-    the embedded store; a remote store lists them its own way."""
-    if not isinstance(store, OxigraphStore):
-        return list(store.graphs())
-    answer = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-    return sorted(row[0].value for row in answer.rows if isinstance(row[0], ox.NamedNode))
-
-
 def data_graph_names(store: Store) -> list[str]:
     """The graphs validated as data: everything but the shapes and earlier results."""
-    return [g for g in graph_names(store) if not left_out(g)]
+    return [g for g in store.graph_names() if not left_out(g)]
 
 
 def left_out(graph: str) -> bool:
@@ -80,7 +71,7 @@ def left_out(graph: str) -> bool:
 
 
 def store_shapes(store: Store) -> Graph:
-    shapes = [g for g in graph_names(store) if g.startswith(SHAPES_PREFIX)]
+    shapes = [g for g in store.graph_names() if g.startswith(SHAPES_PREFIX)]
     return merge(list(store_graphs(store, shapes).values()))
 
 

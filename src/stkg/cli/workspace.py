@@ -6,7 +6,7 @@ import click
 
 from stkg.errors import StkgError
 from stkg.project import Project
-from stkg.store import OxigraphStore
+from stkg.store import Store
 
 
 class Workspace:
@@ -16,7 +16,7 @@ class Workspace:
         self.project_dir = project_dir
         self.store_path = store_path
         self._project: Project | None = None
-        self._store: OxigraphStore | None = None
+        self._store: Store | None = None
 
     @property
     def project(self) -> Project:
@@ -25,7 +25,7 @@ class Workspace:
         return self._project
 
     @property
-    def store(self) -> OxigraphStore:
+    def store(self) -> Store:
         if self._store is None:
             self._store = self.project.open_store(self.store_path)
             if self._store.rolled_back:

@@ -29,7 +29,7 @@ from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 
 from stkg.errors import StkgError
 from stkg.shacl.terms import Unsupported, prefixes_of
-from stkg.store import OxigraphStore, Store
+from stkg.store import Store
 
 _PREFIX = re.compile(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", re.I)
 
@@ -65,7 +65,7 @@ def names_any(query: str, iris: frozenset[str]) -> bool:
 
 def scope(store: Store, names: Sequence[str], left_out: Sequence[str], shapes: Graph) -> DataScope:
     """The scope of a store run: the union when the proof above holds for these shapes."""
-    if not isinstance(store, OxigraphStore):  # a remote store's default graph is its own
+    if not store.capabilities.union_default_graph:
         return DataScope(names)
     if not left_out:
         return DataScope(None)

@@ -1,89 +1,26 @@
-"""One store interface over the embedded Oxigraph engine.
-
-Every part of stkg (CLI, web app, validation, reasoning) talks to a `Store`. The default
-is `OxigraphStore`: Oxigraph in memory, or on disk with a path. The interface is small and
-SPARQL-shaped (query, update, load, export, named graphs) so that a remote SPARQL 1.1
-endpoint can implement it too. Terms are pyoxigraph terms throughout, because pyoxigraph
-also parses SPARQL result documents from remote endpoints into the same types.
-"""
+"""The embedded backend: Oxigraph in memory, or on disk (RocksDB) with a path."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Unpack
 
 import pyoxigraph as ox
 
 from stkg import restore_point
 from stkg.errors import SourceError, StkgError
-from stkg.rdf_files import RDF_FORMATS as RDF_FORMATS  # re-exported for older callers
-from stkg.rdf_files import Source as Source
-from stkg.rdf_files import check_syntax as check_syntax
-from stkg.rdf_files import pause_at, rdf_format
-from stkg.rdf_files import read_quads as read_quads
+from stkg.rdf_files import Source, check_syntax, pause_at, rdf_format
 from stkg.results import QueryResult
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
-
-
-# Names accepted by `stkg export --format` and the store's export().
-EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-
-# Prefixes written into Turtle/TriG exports and used to shorten IRIs in tables.
-PREFIXES: dict[str, str] = {
-    "stkg": "https://w3id.org/stkg#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dct": "http://purl.org/dc/terms/",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "prov": "http://www.w3.org/ns/prov#",
-}
-
-
-@dataclass(frozen=True)
-class LoadReport:
-    graph: str
-    label: str
-    triples: int
-
-
-class Store(Protocol):
-    """What stkg needs from a quad store. Implemented by `OxigraphStore`."""
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Term] | None = None,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        base_iri: str | None = None,
-    ) -> QueryResult: ...
-
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
-
-    def load(self, sources: Sequence[Source], *, replace: bool = True) -> list[LoadReport]: ...
-
-    def export(self, fmt: str, *, graph: str | None = None) -> bytes: ...
-
-    def graphs(self) -> dict[str, int]: ...
-
-    def drop_graph(self, graph: str) -> None: ...
-
-    def __len__(self) -> int: ...
+from stkg.store.base import (
+    EXPORT_FORMATS,
+    PREFIXES,
+    Capabilities,
+    LoadReport,
+    QueryOptions,
+    Term,
+)
 
 
 def query_error(error: SyntaxError, label: str = "query") -> SourceError:
@@ -123,6 +60,9 @@ class OxigraphStore:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path).absolute() if path is not None else None
+        self.capabilities = Capabilities(
+            union_default_graph=True, snapshots=True, persistent=self.path is not None
+        )
         self.rolled_back = False  # an interrupted load was undone when the store was opened
         if self.path is None:
             self._store = ox.Store()
@@ -170,21 +110,10 @@ class OxigraphStore:
             raise
         restore_point.discard(self.path)
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Term] | None = None,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        base_iri: str | None = None,
-    ) -> QueryResult:
-        """Run a SPARQL 1.1 query. The default graph is the union of all graphs unless
-        `default_graphs` names some; `bindings` are bound by the engine, never pasted;
-        relative IRIs resolve against `base_iri` when one is given."""
-        options = query_options(bindings, default_graphs, named_graphs, base_iri)
+    def query(self, sparql: str, **options: Unpack[QueryOptions]) -> QueryResult:
+        """Run a SPARQL 1.1 query (`QueryOptions` says what the options mean)."""
         try:
-            raw = self._store.query(sparql, **options)
+            raw = self._store.query(sparql, **query_options(**options))
         except SyntaxError as error:
             raise query_error(error) from None
         except RuntimeError as error:  # e.g. a binding for a variable the query does not project
@@ -266,6 +195,24 @@ class OxigraphStore:
             if isinstance(name, ox.NamedNode):
                 counts.setdefault(name.value, 0)
         return dict(sorted(counts.items()))
+
+    def graph_names(self) -> list[str]:
+        answer = self._store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        return sorted(row[0].value for row in answer if isinstance(row[0], ox.NamedNode))
+
+    def snapshot(self, target: Path) -> None:
+        """A copy for query workers. On disk, a checkpoint of hard links to the immutable
+        files (cheap); in memory, a new on-disk store, compacted: queries on merged files are
+        2-3x faster than after a bulk load."""
+        if self.path is not None:
+            self.flush()
+            self._store.backup(str(target))
+            return
+        copy = ox.Store(str(target))
+        copy.bulk_extend(iter(self._store))
+        copy.flush()
+        copy.optimize()
+        del copy
 
     def drop_graph(self, graph: str) -> None:
         node = ox.NamedNode(graph)

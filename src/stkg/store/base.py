@@ -1,0 +1,122 @@
+"""What stkg needs from a quad store: the `Store` protocol and the values it trades in.
+
+Every part of stkg (CLI, web app, validation, classification, mappings) talks to a `Store`
+and never to a backend's own API. Differences between backends that callers must know about
+are `Capabilities`, read as flags, not found out with `isinstance`. Terms are pyoxigraph terms
+throughout, because pyoxigraph also parses SPARQL result documents from remote endpoints into
+the same types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, TypedDict, Unpack
+
+import pyoxigraph as ox
+
+from stkg.rdf_files import Source
+from stkg.results import QueryResult
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+# Names accepted by `stkg export --format` and the store's export().
+EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+# Prefixes written into Turtle/TriG exports and used to shorten IRIs in tables.
+PREFIXES: dict[str, str] = {
+    "stkg": "https://w3id.org/stkg#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": "http://purl.org/dc/terms/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "prov": "http://www.w3.org/ns/prov#",
+}
+
+
+class QueryOptions(TypedDict, total=False):
+    """How a query runs, beside its text: the one spelling of these options in stkg.
+
+    `bindings` are bound by the engine, never pasted into the text. The default graph is
+    the union of all graphs unless `default_graphs` names some; `named_graphs` limits what
+    `GRAPH` sees. Relative IRIs resolve against `base_iri`.
+    """
+
+    bindings: Mapping[str, Term] | None
+    default_graphs: Sequence[str] | None
+    named_graphs: Sequence[str] | None
+    base_iri: str | None
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    graph: str
+    label: str
+    triples: int
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do that callers choose their way by.
+
+    - `union_default_graph`: a query's default graph is exactly the union of the named
+      graphs (a remote server's default graph may hold graphs of its own).
+    - `snapshots`: `snapshot(target)` writes a read-only copy that query workers open.
+    - `persistent`: writes survive the process (an on-disk or remote store).
+    """
+
+    union_default_graph: bool
+    snapshots: bool
+    persistent: bool
+
+
+class Store(Protocol):
+    """What stkg needs from a quad store. Implemented by `OxigraphStore`."""
+
+    capabilities: Capabilities
+    rolled_back: bool  # opening the store undid an interrupted load
+
+    def query(self, sparql: str, **options: Unpack[QueryOptions]) -> QueryResult: ...
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
+
+    def load(self, sources: Sequence[Source], *, replace: bool = True) -> list[LoadReport]:
+        """Load files, each into its own graph, all or nothing."""
+        ...
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> None: ...
+
+    def export(self, fmt: str, *, graph: str | None = None) -> bytes: ...
+
+    def graphs(self) -> dict[str, int]:
+        """Named graphs and their triple counts."""
+        ...
+
+    def graph_names(self) -> list[str]:
+        """Named graphs, sorted, without counting their triples."""
+        ...
+
+    def drop_graph(self, graph: str) -> None: ...
+
+    def snapshot(self, target: Path) -> None:
+        """Write a read-only copy at `target` (when `capabilities.snapshots`)."""
+        ...
+
+    def flush(self) -> None: ...
+
+    def optimize(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def __len__(self) -> int: ...
