@@ -67,8 +67,10 @@ def test_a_full_ad_hoc_lane_answers_503_while_pages_and_named_queries_answer(tmp
         )
         assert named[0] == 200
         assert json.loads(named[2])["results"]["bindings"]
-        editor = fetch(f"{server.base}/editor?" + urllib.parse.urlencode({"query": "ASK {}"}))
-        assert editor[0] == 503  # the editor's queries are ad-hoc too
+        for page in ("editor", "editor.json"):  # the editor's queries are ad-hoc too
+            editor = fetch(f"{server.base}/{page}?" + urllib.parse.urlencode({"query": "ASK {}"}))
+            assert editor[0] == 503
+            assert int(editor[1]["Retry-After"]) >= 1
         assert fetch(f"{server.base}/sparql")[0] == 200  # the description runs no query
         assert holder.is_alive() and not heavy  # all of this while the heavy one still ran
 

@@ -78,7 +78,16 @@ def _answer(query: str) -> dict[str, Any]:
         answer = run_query(query)
     except (StkgError, ValueError) as exc:
         failed = answer_error(exc)
-        return {"error": failed.get_data(as_text=True).strip(), "status": failed.status_code}
+        retry = (
+            {"Retry-After": failed.headers["Retry-After"]}
+            if "Retry-After" in failed.headers
+            else {}
+        )
+        return {
+            "error": failed.get_data(as_text=True).strip(),
+            "status": failed.status_code,
+            "_headers": retry,
+        }
     return answer_json(answer)
 
 
@@ -91,6 +100,7 @@ def _request_values() -> tuple[str | None, str | None]:
 def editor() -> Response | str:
     data = editor_data(*_request_values())
     rows = data.pop("_rows", [])
+    headers = data.pop("_headers", {})
     cells = [
         [
             {
@@ -102,13 +112,14 @@ def editor() -> Response | str:
         for row in rows
     ]
     page = render_template("editor.html", data=data, cells=cells)
-    return Response(page, data.get("status", 200))
+    return Response(page, data.get("status", 200), headers)
 
 
 @blueprint.route("/editor.json", methods=["GET", "POST"])
 def editor_json() -> Response:
     data = editor_data(*_request_values())
     data.pop("_rows", None)
-    response = jsonify(data)
+    response = jsonify({k: v for k, v in data.items() if k != "_headers"})
     response.status_code = data.get("status", 200)
+    response.headers.update(data.get("_headers", {}))
     return response
