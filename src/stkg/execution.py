@@ -47,6 +47,7 @@ from stkg.sandbox import Limits, QueryRefused, check_query
 from stkg.store import OxigraphStore, Store, Term, query_error
 
 DEFAULT_TIMEOUT = 10.0  # seconds
+TRANSFER_LIMIT = 16 * 1024 * 1024 - 64 * 1024  # Oxigraph's result parsers stop at 16 MiB lines
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # of answer, as the workers send it
 DEFAULT_WORKER_MEMORY = 1024  # MiB of data per worker process (RLIMIT_DATA)
@@ -165,10 +166,14 @@ def cap(result: QueryResult, max_rows: int, max_bytes: int | None = None) -> Ans
 
 
 def _too_large(length: int, limit: int) -> AnswerTooLarge:
+    why = (
+        "rows cross between processes in at most 16 MiB"
+        if limit >= TRANSFER_LIMIT
+        else "STKG_MAX_ANSWER_BYTES"
+    )
     return AnswerTooLarge(
-        f"one row of the answer is {length / 1048576:.1f} MiB, more than an answer may be "
-        f"({limit / 1048576:.1f} MiB, STKG_MAX_ANSWER_BYTES, and at most 16 MiB per row); "
-        "select a shorter value (SUBSTR) or fewer columns"
+        f"one row of the answer is {length / 1048576:.1f} MiB, more than a row may be "
+        f"({limit / 1048576:.1f} MiB: {why}); select a shorter value (SUBSTR) or fewer columns"
     )
 
 

@@ -27,12 +27,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from stkg.errors import SourceError
+from stkg.execution import TRANSFER_LIMIT
 from stkg.netguard import forbid_network
 from stkg.sandbox import Limits, QueryRefused, check_query
 from stkg.store import query_options
 
-# Oxigraph's result parsers stop at lines of 16 MiB; a row must fit in one, with room.
-TRANSFER_LIMIT = 16 * 1024 * 1024 - 64 * 1024
 _CHECKED_CACHE = 256
 
 
