@@ -145,4 +145,6 @@ def explorer(explorer_app):
 
 @pytest.fixture
 def runner() -> CliRunner:
-    return CliRunner()
+    # In process, a command's network filter (stkg.netguard) would bind the test process
+    # itself; the filter is tested on real `stkg` processes (tests/test_gate.py).
+    return CliRunner(env={"STKG_ALLOW_NETWORK": "1"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import REPO
@@ -24,3 +26,20 @@ def test_every_route_is_documented(app):
 def test_the_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     assert "scripts/run" in README and "scripts/test" in README
     assert "scripts/test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_limit_setting_in_the_code_is_in_the_security_doc():
+    security = (REPO / "docs" / "security.md").read_text(encoding="utf-8")
+    names = set()
+    for path in (REPO / "src" / "stkg").rglob("*.py"):
+        names |= set(
+            re.findall(
+                r"STKG_(?:MAX|WORKER|ALLOW|QUERY|ADHOC|NAMED)_[A-Z_]*[A-Z]", path.read_text()
+            )
+        )
+    missing = sorted(name for name in names if f"`{name}" not in security)
+    assert names and not missing, f"settings missing from docs/security.md: {missing}"
+
+
+def test_the_readme_links_the_security_doc():
+    assert "docs/security.md" in README

@@ -55,7 +55,9 @@ def run_validate(runner, *args: str):
 def reported() -> dict:
     from click.testing import CliRunner
 
-    result = run_validate(CliRunner(), "--format", "json", *map(str, example_files()))
+    result = run_validate(
+        CliRunner(env={"STKG_ALLOW_NETWORK": "1"}), "--format", "json", *map(str, example_files())
+    )
     assert result.exit_code == 1, result.output  # the portfolio has violations
     return json.loads(result.stdout)
 

@@ -1,4 +1,5 @@
-"""What a network query may do: the lexer-based checks, and parsers that never call out."""
+"""What a network query may do: the gate's decisions on a parse, and parsers that never call
+out. (Through the real server and `stkg query`: tests/test_gate.py, tests/test_limits.py.)"""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import ClassVar
 import pytest
 
 from stkg.cli import main
+from stkg.errors import SourceError
 from stkg.sandbox import QueryRefused, check_query, check_update, tokens
 
 GRAPHS = {"urn:g:one", "https://w3id.org/stkg/graph/data/examples/portfolio.ttl"}
@@ -24,8 +26,7 @@ GRAPHS = {"urn:g:one", "https://w3id.org/stkg/graph/data/examples/portfolio.ttl"
         "SELECT * WHERE { SeRvIcE ?endpoint { ?s ?p ?o } }",
         "SELECT * WHERE {SERVICE<http://127.0.0.1:1/>{?s ?p ?o}}",
         r"SELECT * WHERE { \u0053ERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
-        # an unterminated string must not hide what follows it
-        'SELECT * WHERE { ?s ?p "abc . SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }',
+        "SELECT * WHERE { { SELECT * { OPTIONAL { SERVICE ?x { ?s ?p ?o } } } } }",
         # a comment ends at the line end
         "SELECT * WHERE { # harmless\n SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
     ],
@@ -34,6 +35,21 @@ def test_service_is_refused_however_it_is_written(query):
     with pytest.raises(QueryRefused, match="SERVICE is not allowed") as refused:
         check_query(query, GRAPHS)
     assert refused.value.status == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Oxigraph reads these as SERVICE: it needs no word boundary after a keyword
+        "PREFIX ex: <http://127.0.0.1:1/> SELECT * WHERE { SERVICEex:sparql { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICESILENT<http://127.0.0.1:1/> { ?s ?p ?o } }",
+        # an unterminated string must not hide what follows it
+        'SELECT * WHERE { ?s ?p "abc . SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }',
+    ],
+)
+def test_what_the_parser_cannot_read_is_refused_as_a_syntax_error(query):
+    with pytest.raises(SourceError, match="syntax error"):
+        check_query(query, GRAPHS)
 
 
 @pytest.mark.parametrize(
@@ -82,6 +98,8 @@ def test_update_keywords_in_a_query_are_refused_as_forbidden(keyword):
 def test_an_authorised_update_still_may_not_load_or_call_out():
     with pytest.raises(QueryRefused, match="LOAD is not allowed"):
         check_update("load <http://127.0.0.1:1/x.ttl>")
+    with pytest.raises(SourceError):
+        check_update("LOADSILENT<http://127.0.0.1:1/x.ttl>")
     with pytest.raises(QueryRefused, match="SERVICE is not allowed"):
         check_update("INSERT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
     check_update('INSERT DATA { <urn:a> <urn:b> "LOAD <http://x/>" }')

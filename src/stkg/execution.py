@@ -8,10 +8,14 @@ that runs past its time limit has its worker killed and replaced; the caller get
 `QueryTimeout` (HTTP 503). Workers are fresh processes, never forked (the server is threaded), and
 die with their parent (a watchdog thread, and end-of-file on their socket).
 
-Results cross the process boundary as SPARQL TSV or N-Triples, which carry every term
-exactly. Rows beyond `max_rows` are not sent; the answer says it was truncated.
+The worker process itself (the query gate, the network filter, the memory cap) is
+`stkg.query_worker`. Results cross the process boundary as SPARQL TSV or N-Triples, which
+carry every term exactly. Rows beyond `max_rows`, and rows past `max_bytes` of answer, are
+not sent; the answer says it was truncated and by which cap. A worker that runs out of its
+memory cap dies (Rust aborts on a failed allocation) and is replaced; the caller gets
+`QueryMemoryLimit` (503).
 
-`LocalExecutor` runs in the calling thread with the same row cap and no time limit: for the
+`LocalExecutor` runs in the calling thread with the same caps and no time limit: for the
 CLI, and for apps configured with `STKG_QUERY_WORKERS=0`.
 """
 
@@ -20,7 +24,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import io
-import os
 import queue
 import shutil
 import signal
@@ -29,10 +32,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,22 +43,36 @@ import pyoxigraph as ox
 
 from stkg.errors import SourceError, StkgError
 from stkg.results import QueryResult
-from stkg.store import Store, Term, query_error, query_options
+from stkg.sandbox import Limits, QueryRefused, check_query
+from stkg.store import Store, Term, query_error
 
 DEFAULT_TIMEOUT = 10.0  # seconds
+TRANSFER_LIMIT = 16 * 1024 * 1024 - 64 * 1024  # Oxigraph's result parsers stop at 16 MiB lines
 DEFAULT_MAX_ROWS = 10_000
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # of answer, as the workers send it
+DEFAULT_WORKER_MEMORY = 1024  # MiB of data per worker process (RLIMIT_DATA)
 
 
 class QueryTimeout(StkgError):
     """A query ran out of time (or found no free worker in time): HTTP 503."""
 
 
+class QueryMemoryLimit(StkgError):
+    """A query needed more memory than a worker may have: HTTP 503."""
+
+
+class AnswerTooLarge(StkgError):
+    """One row (one value) of an answer is larger than the answer may be: HTTP 413."""
+
+
 @dataclass
 class Answer:
-    """A query result and whether rows (or triples) beyond the cap were left out."""
+    """A query result and whether rows (or triples) beyond a cap were left out: `limit` is
+    the cap that cut it, "rows" or "bytes"."""
 
     result: QueryResult
     truncated: bool = False
+    limit: str | None = None
 
 
 class Executor(Protocol):
@@ -76,11 +92,24 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Runs queries on the store in the calling thread, with the row cap only."""
+    """Runs queries on the store in the calling thread, with the caps but no time limit.
 
-    def __init__(self, store: Store, max_rows: int = DEFAULT_MAX_ROWS) -> None:
+    With `limits`, every query passes the gate first (`stkg.sandbox.check_query`, FROM only
+    for graphs in the store); without, the caller has checked it (`stkg query`) or wrote it.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        *,
+        limits: Limits | None = None,
+        max_bytes: int | None = None,
+    ) -> None:
         self.store = store
         self.max_rows = max_rows
+        self.limits = limits
+        self.max_bytes = max_bytes
 
     def query(
         self,
@@ -91,6 +120,9 @@ class LocalExecutor:
         named_graphs: Sequence[str] | None = None,
         base_iri: str | None = None,
     ) -> Answer:
+        if self.limits is not None:
+            plan = check_query(sparql, self.store.graphs(), self.limits, base_iri=base_iri)
+            default_graphs, named_graphs = plan.dataset(default_graphs, named_graphs)
         result = self.store.query(
             sparql,
             bindings=bindings,
@@ -98,7 +130,7 @@ class LocalExecutor:
             named_graphs=named_graphs,
             base_iri=base_iri,
         )
-        return cap(result, self.max_rows)
+        return cap(result, self.max_rows, self.max_bytes)
 
     def reload(self) -> None:
         """Nothing to do: the calling thread reads the store itself."""
@@ -107,33 +139,45 @@ class LocalExecutor:
         """Nothing to release."""
 
 
-def cap(result: QueryResult, max_rows: int) -> Answer:
-    """Keep at most `max_rows` rows or triples."""
-    if len(result) <= max_rows:
+def cap(result: QueryResult, max_rows: int, max_bytes: int | None = None) -> Answer:
+    """Keep at most `max_rows` rows or triples, and (given `max_bytes`) the rows that fit in
+    that many bytes of N-Triples terms; a single row over `max_bytes` is AnswerTooLarge."""
+    if result.kind == "ask":
+        return Answer(result)
+    rows: list[Any] = result.triples if result.kind == "graph" else result.rows
+    keep, limit = min(len(rows), max_rows), "rows" if len(rows) > max_rows else None
+    if max_bytes is not None:
+        size = 0
+        for i, row in enumerate(rows[:keep]):
+            length = sum(len(str(term)) + 1 for term in row if term is not None)
+            if length > max_bytes:
+                raise _too_large(length, max_bytes)
+            size += length
+            if size > max_bytes:
+                keep, limit = i, "bytes"
+                break
+    if limit is None:
         return Answer(result)
     if result.kind == "graph":
-        result.triples = result.triples[:max_rows]
+        result.triples = result.triples[:keep]
     else:
-        result.rows = result.rows[:max_rows]
-    return Answer(result, truncated=True)
+        result.rows = result.rows[:keep]
+    return Answer(result, truncated=True, limit=limit)
 
 
-# --- The worker process ---------------------------------------------------------------------
+def _too_large(length: int, limit: int) -> AnswerTooLarge:
+    why = (
+        "rows cross between processes in at most 16 MiB"
+        if limit >= TRANSFER_LIMIT
+        else "STKG_MAX_ANSWER_BYTES"
+    )
+    return AnswerTooLarge(
+        f"one row of the answer is {length / 1048576:.1f} MiB, more than a row may be "
+        f"({limit / 1048576:.1f} MiB: {why}); select a shorter value (SUBSTR) or fewer columns"
+    )
 
 
-def _die_with_parent() -> None:
-    """End this worker when the server process goes away, even in the middle of a query.
-
-    (Linux's PR_SET_PDEATHSIG would fire when the *thread* that started the worker ends,
-    and replacements are started from short-lived threads; so a watchdog thread polls.)"""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True, name="stkg-parent-watch").start()
+# --- Between the processes ----------------------------------------------------------------
 
 
 def _encode_terms(names: Sequence[str], terms: Sequence[Term | None]) -> str:
@@ -144,82 +188,33 @@ def _encode_terms(names: Sequence[str], terms: Sequence[Term | None]) -> str:
     return out.getvalue()
 
 
-def _worker_entry(argv: list[str]) -> None:
-    """Entry point of a worker process: `argv` is the socket's file descriptor and the
-    snapshot folder."""
-    _worker_main(Connection(int(argv[0])), argv[1])
-
-
-def _worker_main(conn: Connection, snapshot: str) -> None:
-    """Answer queries from `conn` on a read-only view of the snapshot until told to stop."""
-    _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server; it stops us
-    store = ox.Store.read_only(snapshot)
-    conn.send(("ready",))
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        conn.send(_run(store, *message))
-
-
-def _run(
-    store: ox.Store,
-    sparql: str,
-    bindings_tsv: str | None,
-    default_graphs: Sequence[str] | None,
-    named_graphs: Sequence[str] | None,
-    max_rows: int,
-    base_iri: str | None = None,
-) -> tuple[Any, ...]:
-    bindings = None
-    if bindings_tsv is not None:
-        solution = next(iter(ox.parse_query_results(bindings_tsv, ox.QueryResultsFormat.TSV)))
-        names = bindings_tsv.split("\n", 1)[0].split("\t")
-        bindings = {n[1:]: solution[n[1:]] for n in names}
-    options = query_options(bindings, default_graphs, named_graphs, base_iri)
-    try:
-        raw = store.query(sparql, **options)
-        if isinstance(raw, ox.QueryBoolean):
-            return ("ask", bool(raw))
-        if isinstance(raw, ox.QueryTriples):
-            triples = []
-            for triple in raw:
-                if len(triples) == max_rows:
-                    return ("graph", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), True)
-                triples.append(triple)
-            return ("graph", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), False)
-        names = [v.value for v in raw.variables]
-        out = io.StringIO()
-        out.write("\t".join(f"?{name}" for name in names) + "\n")
-        for count, solution in enumerate(raw):
-            if count == max_rows:
-                return ("select", out.getvalue(), True)
-            out.write("\t".join("" if t is None else str(t) for t in solution) + "\n")
-        return ("select", out.getvalue(), False)
-    except SyntaxError as error:
-        return ("syntax", str(error))
-    except (RuntimeError, OSError, ValueError) as error:
-        return ("error", str(error))
-
-
 def _decode(reply: tuple[Any, ...]) -> Answer:
     kind = reply[0]
     if kind == "ask":
         return Answer(QueryResult("ask", boolean=reply[1]))
-    if kind == "graph":
-        triples = [
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in ox.parse(reply[1], format=ox.RdfFormat.N_TRIPLES)
-        ]
-        return Answer(QueryResult("graph", triples=triples), reply[2])
-    if kind == "select":
-        text = reply[1]
-        raw = ox.parse_query_results(text, ox.QueryResultsFormat.TSV)
-        return Answer(QueryResult.from_oxigraph(raw), reply[2])
+    if kind in ("graph", "select"):
+        cut = reply[2]
+        limit = ("bytes" if cut == "bytes" else "rows") if cut else None
+        try:
+            if kind == "graph":
+                parsed = ox.parse(reply[1], format=ox.RdfFormat.N_TRIPLES)
+                result = QueryResult(
+                    "graph", triples=[ox.Triple(q.subject, q.predicate, q.object) for q in parsed]
+                )
+            else:
+                raw = ox.parse_query_results(reply[1], ox.QueryResultsFormat.TSV)
+                result = QueryResult.from_oxigraph(raw)
+        except (MemoryError, SyntaxError, ValueError, OSError) as error:
+            raise AnswerTooLarge(f"the answer could not be passed on: {error}") from None
+        return Answer(result, bool(cut), limit)
+    if kind == "too-large":
+        raise _too_large(reply[1], reply[2])
+    if kind == "refused":
+        raise QueryRefused(reply[1], reply[2])
+    if kind == "gate-syntax":
+        raise SourceError(reply[1], "query", reply[2], reply[3])
+    if kind == "memory":
+        raise QueryMemoryLimit("the query needed more memory than a query worker may use")
     if kind == "syntax":
         raise query_error(SyntaxError(reply[1]))
     raise SourceError(reply[1], "query")
@@ -232,11 +227,11 @@ class _Worker:
     """One worker: a fresh Python process (not multiprocessing's spawn, which re-imports the
     caller's __main__) talking over a socket pair with multiprocessing's message framing."""
 
-    def __init__(self, snapshot: str, generation: int) -> None:
+    def __init__(self, snapshot: str, generation: int, memory: int) -> None:
         parent, child = socket.socketpair()
-        code = "import sys; from stkg.execution import _worker_entry; _worker_entry(sys.argv[1:])"
+        code = "import sys; from stkg.query_worker import worker_entry; worker_entry(sys.argv[1:])"
         self.process = subprocess.Popen(
-            [sys.executable, "-c", code, str(child.fileno()), snapshot],
+            [sys.executable, "-c", code, str(child.fileno()), snapshot, str(memory)],
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
         )
@@ -250,6 +245,12 @@ class _Worker:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def exit_status(self) -> int | None:
+        """How the process ended (a negative signal number), waiting a moment for it."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return self.process.wait(timeout=2)
+        return None
 
     def wait_ready(self, timeout: float) -> bool:
         try:
@@ -275,11 +276,18 @@ class WorkerPool:
         workers: int = 2,
         timeout: float = DEFAULT_TIMEOUT,
         max_rows: int = DEFAULT_MAX_ROWS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        memory: int = DEFAULT_WORKER_MEMORY,
+        limits: Limits | None = None,
     ) -> None:
+        """`memory` is each worker's cap in MiB (0: none); `limits` the query gate's."""
         self.store = store
         self.size = max(1, workers)
         self.timeout = timeout
         self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.memory = memory
+        self.limits = limits or Limits()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._all: set[_Worker] = set()
@@ -299,7 +307,7 @@ class WorkerPool:
         return str(target)
 
     def _spawn(self) -> None:
-        worker = _Worker(self._snapshot, self._generation)
+        worker = _Worker(self._snapshot, self._generation, self.memory)
         with self._lock:  # close() sets _closed under this lock: no worker escapes cleanup
             if self._closed:
                 worker.kill()
@@ -357,6 +365,8 @@ class WorkerPool:
                     list(named_graphs) if named_graphs is not None else None,
                     self.max_rows,
                     base_iri,
+                    astuple(self.limits),
+                    self.max_bytes,
                 )
             )
             if not worker.conn.poll(self.timeout):
@@ -367,7 +377,14 @@ class WorkerPool:
                 )
             reply = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
+            status = worker.exit_status()
             self._replace(worker)
+            if status in (-signal.SIGABRT, -signal.SIGKILL):  # a failed allocation; the OOM killer
+                raise QueryMemoryLimit(
+                    f"the query needed more than the memory limit of a query worker "
+                    f"({self.memory} MiB, STKG_WORKER_MEMORY) and was stopped; add LIMIT or "
+                    "narrow the patterns"
+                ) from None
             raise StkgError(
                 "the query worker stopped unexpectedly; the query was not run"
             ) from None

@@ -3,6 +3,10 @@
 Options come from, in order of precedence: command-line arguments, environment variables
 (`STKG_PROJECT`, `STKG_STORE`, `STKG_HOST`, `STKG_PORT`), built-in defaults. Errors a user
 can fix are one line on stderr and a non-zero exit code, never a traceback.
+
+Every command but `serve` runs without network access (stkg.netguard; `serve` forbids it
+once its sockets are bound): no command of stkg needs to call out, and a query, a JSON-LD
+context or an XML entity that tries finds no socket. `STKG_ALLOW_NETWORK=1` lifts this.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import click
 from stkg import __version__
 from stkg.cli.workspace import Workspace
 from stkg.errors import StkgError
+from stkg.netguard import forbid_network
 
 
 class _Group(click.Group):
@@ -46,6 +51,8 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, project_dir: str | None, store_path: str | None) -> None:
     """stkg: a knowledge graph of AI social-technical systems for AI governance."""
+    if ctx.invoked_subcommand != "serve":
+        forbid_network()
     ctx.obj = Workspace(project_dir, store_path)
     ctx.call_on_close(ctx.obj.close)
 

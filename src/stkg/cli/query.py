@@ -22,6 +22,7 @@ from stkg.queries import (
     with_prefixes,
 )
 from stkg.results import GRAPH_FORMATS, SOLUTION_FORMATS, TEXT_FORMATS
+from stkg.sandbox import check_local_query
 from stkg.store import PREFIXES, OxigraphStore
 
 QUERY_FORMATS = [*TEXT_FORMATS, *SOLUTION_FORMATS, *GRAPH_FORMATS]
@@ -86,6 +87,7 @@ def query(
     store = _data_store(ws.project, data_files) if data_files else ws.store
     assert sparql is not None
     try:
+        check_local_query(sparql)  # no SERVICE, and nothing that would overflow a stack
         result = LocalExecutor(store, max_rows=sys.maxsize).query(sparql, bindings=bindings).result
     except SourceError as error:
         error.source = label

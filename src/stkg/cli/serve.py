@@ -7,6 +7,7 @@ SPARQL can hold at most those extra threads (stkg.web.admission), so pages alway
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -16,6 +17,7 @@ import click
 
 from stkg import __version__
 from stkg.cli.workspace import Workspace
+from stkg.netguard import forbid_network
 
 
 @click.command()
@@ -72,6 +74,24 @@ from stkg.cli.workspace import Workspace
     help="Rows (or triples) per answer; more are cut and the answer is marked truncated.",
 )
 @click.option(
+    "--max-answer-bytes",
+    envvar="STKG_MAX_ANSWER_BYTES",
+    default=64 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Bytes per answer as the workers send it; more rows are cut and the answer is "
+    "marked truncated. A single row larger than this (or than 16 MiB) is answered 413.",
+)
+@click.option(
+    "--worker-memory",
+    envvar="STKG_WORKER_MEMORY",
+    default=1024,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="MiB of data each query worker may use (RLIMIT_DATA); a query that needs more is "
+    "stopped, its worker replaced, and answered 503. 0: no cap.",
+)
+@click.option(
     "--cors-origins",
     envvar="STKG_CORS_ORIGINS",
     default="*",
@@ -96,6 +116,8 @@ def serve(
     named_query_workers: int,
     adhoc_queue: int,
     max_rows: int,
+    max_answer_bytes: int,
+    worker_memory: int,
     cors_origins: str,
     update_token: str | None,
 ) -> None:
@@ -111,6 +133,9 @@ def serve(
         "STKG_NAMED_QUERY_WORKERS": named_query_workers,
         "STKG_ADHOC_QUEUE": adhoc_queue,
         "STKG_MAX_ROWS": max_rows,
+        "STKG_MAX_ANSWER_BYTES": max_answer_bytes,
+        "STKG_WORKER_MEMORY": worker_memory,
+        **_gate_settings(),
         "STKG_CORS_ORIGINS": cors_origins,
         "STKG_UPDATE_TOKEN": update_token or None,
     }
@@ -134,9 +159,32 @@ def serve(
 
 
 def after_sockets_bound(server: Any) -> None:
-    """The hook point between binding the listening sockets and serving: the place to
-    forbid this process any further network access (no new sockets, no outbound
-    connections), once everything it needs is open. Nothing is done here yet."""
+    """Between binding the listening sockets and serving: forbid this process, its threads
+    and the query workers it starts from now on any new network socket (stkg.netguard);
+    `accept()` on the bound sockets still works. Workers already started forbid it
+    themselves."""
+    forbid_network()
+
+
+# The query gate's limits (stkg.sandbox, docs/security.md) are set from the environment.
+GATE_SETTINGS = (
+    "STKG_MAX_QUERY_LENGTH",
+    "STKG_MAX_NESTING",
+    "STKG_MAX_EXPRESSION_LENGTH",
+    "STKG_MAX_PATH_LENGTH",
+    "STKG_MAX_PATTERN_LENGTH",
+)
+
+
+def _gate_settings() -> dict[str, int]:
+    settings = {}
+    for name in GATE_SETTINGS:
+        value = os.environ.get(name, "").strip()
+        if value:
+            if not value.isdigit() or int(value) < 1:
+                raise click.BadParameter(f"{name}={value!r}: expected a positive whole number")
+            settings[name] = int(value)
+    return settings
 
 
 def _warm(app: Any) -> None:

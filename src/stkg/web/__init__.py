@@ -36,8 +36,14 @@ def create_app(
         STKG_NAMED_QUERY_WORKERS=1,  # workers reserved for named queries (stkg.web.admission)
         STKG_ADHOC_QUEUE=4,  # ad-hoc requests that may wait for a worker; more get 503
         STKG_MAX_ROWS=10_000,  # rows (or triples) per answer; more are cut and flagged
+        STKG_MAX_ANSWER_BYTES=64 * 1024 * 1024,  # bytes per answer; more are cut and flagged
+        STKG_WORKER_MEMORY=1024,  # MiB of data per query worker (RLIMIT_DATA); 0: no cap
+        # The query gate (stkg.sandbox, docs/security.md): each over-limit query gets 400.
         STKG_MAX_QUERY_LENGTH=100_000,  # characters
         STKG_MAX_NESTING=256,  # brackets, braces and parentheses
+        STKG_MAX_EXPRESSION_LENGTH=1000,  # operators in one expression
+        STKG_MAX_PATH_LENGTH=100,  # steps in one property path
+        STKG_MAX_PATTERN_LENGTH=256,  # triple patterns in one group
         STKG_CORS_ORIGINS="*",  # comma-separated origins; "" sends no CORS headers
         STKG_UPDATE_TOKEN=None,  # SPARQL Update is refused (403) unless this is set
     )

@@ -69,6 +69,8 @@ def answer_json(answer: Any) -> dict[str, Any]:
     themselves under `_rows` for the HTML table."""
     result = answer.result
     out: dict[str, Any] = {"truncated": answer.truncated}
+    if answer.truncated:
+        out["truncated_by"] = answer.limit or "rows"  # which cap cut it: "rows" or "bytes"
     if result.kind == "ask":
         out["boolean"] = result.boolean
         return out
@@ -157,6 +159,7 @@ def query_csv(name: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{query.id}.csv"'
     if answer.truncated:
         response.headers["X-STKG-Truncated"] = "true"
+        response.headers["X-STKG-Truncated-By"] = answer.limit or "rows"
     return response
 
 

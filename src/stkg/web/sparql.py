@@ -1,10 +1,12 @@
 """`/sparql`: a SPARQL 1.1 Protocol endpoint, read-only and safe by default.
 
 Queries come as GET (or HEAD) `query=`, POST form-encoded, or POST `application/sparql-query`.
-Every query is checked by `stkg.sandbox` (no SERVICE, no LOAD, FROM only for graphs in the
-store, size and nesting limits) and runs in `stkg.execution`'s worker processes with a
-hard time limit (503 when it runs out) and a row cap (the `X-STKG-Truncated: true` header,
-and `"truncated": true` in SPARQL JSON results), after `stkg.web.admission` let it in (503
+Every query gets the cheap lexical checks of `stkg.sandbox` here (size, nesting, expression
+and path length: a bomb is refused before it takes a worker), then runs in `stkg.execution`'s
+worker processes, where the gate decides on a parse of it (no SERVICE, no LOAD, FROM only
+for graphs in the store), with a hard time limit and a memory cap (503 when either runs
+out), a row cap and an answer-byte cap (the `X-STKG-Truncated: true` header, and
+`"truncated": true` in SPARQL JSON results), after `stkg.web.admission` let it in (503
 with `Retry-After` when the ad-hoc lane is full). Updates are refused with 403 unless the
 app was given an update token, which must then come as `Authorization: Bearer TOKEN`.
 GET without a query answers a SPARQL 1.1 Service Description with VoID statistics
@@ -14,6 +16,7 @@ from Accept or a format parameter (`stkg.web.negotiation`).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import threading
@@ -22,8 +25,16 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
 
 from stkg.errors import SourceError, StkgError
-from stkg.execution import Answer, Executor, LocalExecutor, QueryTimeout, WorkerPool
-from stkg.sandbox import QueryRefused, check_query, check_update
+from stkg.execution import (
+    Answer,
+    AnswerTooLarge,
+    Executor,
+    LocalExecutor,
+    QueryMemoryLimit,
+    QueryTimeout,
+    WorkerPool,
+)
+from stkg.sandbox import Limits, QueryRefused, check_update, precheck
 from stkg.web import service
 from stkg.web.admission import AD_HOC, NAMED, Admission, ServerBusy, lane
 from stkg.web.errors import plain
@@ -59,15 +70,21 @@ def executor(app: Flask | None = None, which: str | None = None) -> Executor:
             if key not in state:
                 size = reserved if key == "named_executor" else workers
                 max_rows = int(app.config["STKG_MAX_ROWS"])
+                max_bytes = int(app.config["STKG_MAX_ANSWER_BYTES"])
                 state[key] = (
                     WorkerPool(
                         state["store"],
                         workers=size,
                         timeout=float(app.config["STKG_QUERY_TIMEOUT"]),
                         max_rows=max_rows,
+                        max_bytes=max_bytes,
+                        memory=int(app.config["STKG_WORKER_MEMORY"]),
+                        limits=limits(app),
                     )
                     if size > 0
-                    else LocalExecutor(state["store"], max_rows)
+                    else LocalExecutor(
+                        state["store"], max_rows, limits=limits(app), max_bytes=max_bytes
+                    )
                 )
     return state[key]
 
@@ -108,26 +125,23 @@ def store_graphs() -> dict[str, int]:
     return state["graphs"]
 
 
-def _checked(text: str, graphs: dict[str, int]) -> Any:
-    """`check_query`, remembered per query text while the store's graphs stay the same:
-    named queries send the same text on every request, and tokenising it is most of the
-    server's own work for a small answer. A refused query is checked again each time."""
-    state = current_app.extensions["stkg"]
-    cached = state.get("checked")
-    if cached is None or cached[0] is not graphs:  # the graphs changed: check afresh
-        cached = state["checked"] = (graphs, {})
-    plans: dict[str, Any] = cached[1]
-    if text not in plans:
-        plan = check_query(
-            text,
-            graphs,
-            max_length=int(current_app.config["STKG_MAX_QUERY_LENGTH"]),
-            max_nesting=int(current_app.config["STKG_MAX_NESTING"]),
-        )
-        if len(plans) >= 256:
-            plans.clear()
-        plans[text] = plan
-    return plans[text]
+def limits(app: Flask | None = None) -> Limits:
+    """The query gate's limits from the app config (`STKG_MAX_*`)."""
+    config = (app or current_app).config
+    return Limits(
+        length=int(config["STKG_MAX_QUERY_LENGTH"]),
+        nesting=int(config["STKG_MAX_NESTING"]),
+        expression=int(config["STKG_MAX_EXPRESSION_LENGTH"]),
+        path=int(config["STKG_MAX_PATH_LENGTH"]),
+        patterns=int(config["STKG_MAX_PATTERN_LENGTH"]),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _prechecked(text: str, limits: Limits) -> None:
+    """`precheck`, remembered per query text: named queries send the same text on every
+    request. A refused query raises, and is not remembered."""
+    precheck(text, limits)
 
 
 def run_query(
@@ -139,26 +153,16 @@ def run_query(
     base_iri: str | None = None,
 ) -> Answer:
     """Check a query, then run it on the executor of the request's lane (an ad-hoc query
-    after taking an admission slot). Raises QueryRefused (ServerBusy), SourceError,
-    QueryTimeout."""
+    after taking an admission slot). Raises QueryRefused (ServerBusy, QueryTooComplex),
+    SourceError, QueryTimeout, QueryMemoryLimit, AnswerTooLarge."""
+    _prechecked(text, limits())
     graphs = store_graphs()
-    plan = _checked(text, graphs)
     for graph in [*(default_graphs or []), *(named_graphs or [])]:
         if graph not in graphs:
             raise QueryRefused(
                 f"<{graph}>: no such graph in the store (the endpoint never fetches data; "
                 "default-graph-uri and named-graph-uri may name only graphs it holds)"
             )
-    # The protocol's dataset replaces the query's; FROM / FROM NAMED are honoured here
-    # because the engine's union default graph would otherwise ignore them.
-    if (
-        default_graphs is None
-        and named_graphs is None
-        and (plan.default_graphs or plan.named_graphs)
-    ):
-        default_graphs, named_graphs = plan.default_graphs, plan.named_graphs
-    if (default_graphs is None) != (named_graphs is None):
-        default_graphs, named_graphs = default_graphs or [], named_graphs or []
     options: dict[str, Any] = {
         "bindings": bindings,
         "default_graphs": default_graphs,
@@ -184,8 +188,10 @@ def answer_error(exc: Exception) -> Response:
         return error(405, exc.message, {"Allow": ", ".join(exc.allow)})
     if isinstance(exc, QueryRefused):
         return error(exc.status, exc.message)
-    if isinstance(exc, QueryTimeout):
+    if isinstance(exc, (QueryTimeout, QueryMemoryLimit)):
         return error(503, f"query stopped: {exc}")
+    if isinstance(exc, AnswerTooLarge):
+        return error(413, f"answer too large: {exc}")
     if isinstance(exc, SourceError):
         return error(400, f"bad query: {exc}")
     return error(500 if not isinstance(exc, StkgError) else 400, str(exc))
@@ -201,6 +207,7 @@ def render(answer: Answer, fmt: str) -> Response:
     response = Response(body, 200, content_type=CONTENT_TYPES[fmt])
     if answer.truncated:
         response.headers["X-STKG-Truncated"] = "true"
+        response.headers["X-STKG-Truncated-By"] = answer.limit or "rows"
     return response
 
 
@@ -261,7 +268,7 @@ def _cors(response: Response) -> Response:
         return response
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-    response.headers["Access-Control-Expose-Headers"] = "X-STKG-Truncated"
+    response.headers["Access-Control-Expose-Headers"] = "X-STKG-Truncated, X-STKG-Truncated-By"
     return response
 
 
@@ -304,7 +311,7 @@ def _update(text: str) -> Response:
     for name in ("using-graph-uri", "using-named-graph-uri"):
         if _params(name):
             raise QueryRefused(f"{name} is not supported; use USING in the update")
-    check_update(text, max_length=int(current_app.config["STKG_MAX_QUERY_LENGTH"]))
+    check_update(text, limits())
     state = current_app.extensions["stkg"]
     state["store"].update(text, base_iri=request.base_url)  # the service-defined BASE
     state.pop("graphs", None)  # a new version of the store: what was built on it is stale

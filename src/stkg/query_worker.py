@@ -1,0 +1,160 @@
+"""The query worker process: the gate, then the engine, on a read-only snapshot.
+
+A worker is started by `stkg.execution.WorkerPool` as a fresh Python process. Before it
+opens the snapshot it forbids itself the network (stkg.netguard) and caps its memory
+(RLIMIT_DATA, `STKG_WORKER_MEMORY`); every query then passes `stkg.sandbox.check_query`
+here, where a slow or deep parse costs only this process and is bounded by the time limit.
+Answers go back as SPARQL TSV or N-Triples, cut at the row cap and at the answer-byte cap;
+one value too large to move between processes is an error, never a broken answer.
+
+RLIMIT_DATA and not RLIMIT_AS: RocksDB and the Rust allocator reserve address space they
+never touch, so a cap on address space fails a worker long before it uses the memory
+(docs/decisions.md has the measurements).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import resource
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph as ox
+
+from stkg.errors import SourceError
+from stkg.execution import TRANSFER_LIMIT
+from stkg.netguard import forbid_network
+from stkg.sandbox import Limits, QueryRefused, check_query
+from stkg.store import query_options
+
+_CHECKED_CACHE = 256
+
+
+def worker_entry(argv: list[str]) -> None:
+    """Entry point: `argv` is the socket's file descriptor, the snapshot folder and the
+    memory cap in MiB (0: none)."""
+    _worker_main(Connection(int(argv[0])), argv[1], int(argv[2]))
+
+
+def _worker_main(conn: Connection, snapshot: str, memory_mib: int) -> None:
+    """Answer queries from `conn` on a read-only view of the snapshot until told to stop."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server; it stops us
+    forbid_network()
+    if memory_mib > 0:
+        cap = memory_mib * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+    store = ox.Store.read_only(snapshot)
+    graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    checked: dict[tuple[Any, ...], Any] = {}
+    conn.send(("ready",))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        try:
+            reply = _run(store, graphs, checked, *message)
+        except MemoryError:
+            reply = ("memory",)
+        conn.send(reply)
+
+
+def _die_with_parent() -> None:
+    """End this worker when the server process goes away, even in the middle of a query.
+
+    (Linux's PR_SET_PDEATHSIG would fire when the *thread* that started the worker ends,
+    and replacements are started from short-lived threads; so a watchdog thread polls.)"""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="stkg-parent-watch").start()
+
+
+def _run(
+    store: ox.Store,
+    graphs: set[str],
+    checked: dict[tuple[Any, ...], Any],
+    sparql: str,
+    bindings_tsv: str | None,
+    default_graphs: Sequence[str] | None,
+    named_graphs: Sequence[str] | None,
+    max_rows: int,
+    base_iri: str | None,
+    limits: tuple[int, ...],
+    max_bytes: int,
+) -> tuple[Any, ...]:
+    key = (sparql, base_iri, limits)
+    try:
+        if key not in checked:  # named queries send the same text on every request
+            if len(checked) >= _CHECKED_CACHE:
+                checked.clear()
+            checked[key] = check_query(sparql, graphs, Limits(*limits), base_iri=base_iri)
+    except QueryRefused as refused:
+        return ("refused", refused.message, refused.status)
+    except SourceError as error:
+        return ("gate-syntax", error.message, error.line, error.column)
+    default_graphs, named_graphs = checked[key].dataset(default_graphs, named_graphs)
+    bindings = None
+    if bindings_tsv is not None:
+        solution = next(iter(ox.parse_query_results(bindings_tsv, ox.QueryResultsFormat.TSV)))
+        names = bindings_tsv.split("\n", 1)[0].split("\t")
+        bindings = {n[1:]: solution[n[1:]] for n in names}
+    options = query_options(bindings, default_graphs, named_graphs, base_iri)
+    try:
+        raw = store.query(sparql, **options)
+        if isinstance(raw, ox.QueryBoolean):
+            return ("ask", bool(raw))
+        if isinstance(raw, ox.QueryTriples):
+            return _graph(raw, max_rows, max_bytes)
+        return _select(raw, max_rows, max_bytes)
+    except SyntaxError as error:
+        return ("syntax", str(error))
+    except (RuntimeError, OSError, ValueError) as error:
+        return ("error", str(error))
+
+
+def _graph(raw: ox.QueryTriples, max_rows: int, max_bytes: int) -> tuple[Any, ...]:
+    triples: list[ox.Triple] = []
+    size = 0
+    for triple in raw:
+        if len(triples) == max_rows:
+            return ("graph", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), True)
+        line = len(str(triple)) + 3
+        if line > min(max_bytes, TRANSFER_LIMIT):
+            return ("too-large", line, min(max_bytes, TRANSFER_LIMIT))
+        size += line
+        if size > max_bytes:
+            return ("graph", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), "bytes")
+        triples.append(triple)
+    return ("graph", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), False)
+
+
+def _select(raw: ox.QuerySolutions, max_rows: int, max_bytes: int) -> tuple[Any, ...]:
+    names = [v.value for v in raw.variables]
+    out = io.StringIO()
+    out.write("\t".join(f"?{name}" for name in names) + "\n")
+    size = 0
+    for count, solution in enumerate(raw):
+        if count == max_rows:
+            return ("select", out.getvalue(), True)
+        line = "\t".join("" if t is None else str(t) for t in solution) + "\n"
+        length = len(line) if line.isascii() else len(line.encode("utf-8"))
+        if length > min(max_bytes, TRANSFER_LIMIT):
+            return ("too-large", length, min(max_bytes, TRANSFER_LIMIT))
+        size += length
+        if size > max_bytes:
+            return ("select", out.getvalue(), "bytes")
+        out.write(line)
+    return ("select", out.getvalue(), False)
