@@ -7,6 +7,7 @@ can fix are one line on stderr and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
@@ -64,6 +65,7 @@ def _register() -> None:
 
     for command in (load, query, export, serve, map_group, validate, generate, classify, report):
         main.add_command(command)
+    main.add_command(importlib.import_module("stkg.cli.import_").import_)  # `import` is a keyword
 
 
 _register()
