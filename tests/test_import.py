@@ -25,7 +25,7 @@ from stkg.inventory.mapping import load_mapping
 from stkg.project import GRAPH_BASE, Project
 from stkg.store import OxigraphStore
 
-FIXTURE = Path(__file__).parent / "inventory"
+FIXTURE = REPO / "data" / "import" / "example"  # the example inventory the README shows
 EX = "https://w3id.org/stkg/example/acme/"
 BASE = "https://example.org/acme/"
 MAPPING = REPO / "data" / "import" / "inventory.toml"
@@ -144,7 +144,7 @@ def test_a_second_import_duplicates_nothing(project, tmp_path):
     assert "added 0 triples, removed 0" in second.stdout
     assert quads(project, store, without=(PROVENANCE_GRAPH,)) == before
     listed = run(project, "import", "--list", store=store).stdout
-    assert listed.count("inventory: present") == 1
+    assert listed.count("example: present") == 1
 
 
 def test_a_batch_with_one_bad_reference_writes_nothing_and_names_it(project, tmp_path):
@@ -196,7 +196,7 @@ def test_an_import_is_recorded_with_prov_o(project, tmp_path):
     SELECT ?agent ?start ?end ?rows ?triples ?file ?sha WHERE {{ GRAPH <{PROVENANCE_GRAPH}> {{
       ?a a prov:Activity ; prov:wasAssociatedWith/rdfs:label ?agent ; prov:startedAtTime ?start ;
          prov:endedAtTime ?end ; stkg:rowCount ?rows ; stkg:tripleCount ?triples ;
-         prov:generated <https://w3id.org/stkg/graph/import/inventory> ;
+         prov:generated <https://w3id.org/stkg/graph/import/example> ;
          prov:used [ rdfs:label ?file ; stkg:sha256 ?sha ] }} }}"""
     answer = run(project, "query", "--sparql", query, "--format", "json", store=store)
     bindings = json.loads(answer.stdout)["results"]["bindings"]
@@ -209,7 +209,7 @@ def test_an_import_is_recorded_with_prov_o(project, tmp_path):
     assert first["rows"]["value"] == "19"  # 10 people, 3 controls, 2 systems, 4 processes
     assert first["start"]["value"] <= first["end"]["value"]
     triples = run(project, "export", "--format", "nt", "--graph",
-                  "https://w3id.org/stkg/graph/import/inventory", store=store)  # fmt: skip
+                  "https://w3id.org/stkg/graph/import/example", store=store)  # fmt: skip
     assert first["triples"]["value"] == str(len(triples.stdout.splitlines()))
 
 
@@ -326,3 +326,21 @@ def test_another_layout_is_a_mapping_edit(project, tmp_path):
     dump = run(project, "export", "--format", "nt", store=store).stdout
     assert f'<{BASE}S1> <http://www.w3.org/2000/01/rdf-schema#label> "My system"' in dump
     ox.parse(dump.encode(), format=ox.RdfFormat.N_TRIPLES)  # well-formed
+
+
+def test_the_readme_documents_the_template_as_the_mapping_says():
+    """The template is a public contract: the README's tables and examples are the mapping's
+    columns and the example inventory, word for word."""
+    from stkg.inventory.template import explain
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The template") : readme.index("## Frameworks and")]
+    mapping = load_mapping(MAPPING)
+    for name, sheet in mapping.sheets.items():
+        assert f"**`{name}`** — {sheet.description}" in section
+        for c in sheet.columns.values():
+            required = "yes" if c.required else ""
+            row = f"| `{c.name}` | {required} | {explain(c, ';')} | {c.description} |"
+            assert row in section, row
+        example = (FIXTURE / f"{name}.csv").read_text(encoding="utf-8").strip()
+        assert f"```csv\n{example}\n```" in section

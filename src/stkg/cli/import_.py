@@ -104,8 +104,8 @@ def import_(
         f"batch {batch_id}: {batch.rows} rows from {len(batch.files)} file(s), "
         f"{len(batch.triples)} triples for <{batch.graph}>"
     )
-    verb = "would add" if dry_run else "added"
-    click.echo(f"  {verb} {len(after - before)} triples, removed {len(before - after)}")
+    add, remove = ("would add", "would remove") if dry_run else ("added", "removed")
+    click.echo(f"  {add} {len(after - before)} triples, {remove} {len(before - after)}")
     imported = systems(batch)
     if dry_run:
         scratch = _copy(store)
