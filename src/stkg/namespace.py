@@ -212,3 +212,7 @@ class STKG(DefinedNamespace):
     reviewStatus: URIRef  # Mapping -> ReviewStatus: review status
     justification: URIRef  # Mapping -> text: justification
     mappingPath: URIRef  # ChainedMapping -> rdf:List of Mapping: mapping path
+    # --- Import provenance ---
+    sha256: URIRef  # any -> xsd:string: SHA-256 of a source file
+    rowCount: URIRef  # any -> xsd:integer: rows an import read
+    tripleCount: URIRef  # any -> xsd:integer: triples an import wrote

@@ -11,6 +11,7 @@ context or an XML entity that tries finds no socket. `STKG_ALLOW_NETWORK=1` lift
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
@@ -71,6 +72,7 @@ def _register() -> None:
 
     for command in (load, query, export, serve, map_group, validate, generate, classify, report):
         main.add_command(command)
+    main.add_command(importlib.import_module("stkg.cli.import_").import_)  # `import` is a keyword
 
 
 _register()

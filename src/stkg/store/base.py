@@ -99,6 +99,10 @@ class Store(Protocol):
 
     def export(self, fmt: str, *, graph: str | None = None) -> bytes: ...
 
+    def write(self, *, drop: Sequence[str] = (), add: Iterable[ox.Quad] = ()) -> None:
+        """Empty the `drop` graphs and add `quads`, as one change: all or nothing."""
+        ...
+
     def graphs(self) -> dict[str, int]:
         """Named graphs and their triple counts."""
         ...

@@ -166,6 +166,17 @@ class OxigraphStore:
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         self._store.extend(quads)
 
+    def write(self, *, drop: Sequence[str] = (), add: Iterable[ox.Quad] = ()) -> None:
+        """Empty the `drop` graphs and add quads as one change: on disk all or nothing even
+        under kill -9 (the restore point `load` makes). The quads are all made before the
+        store is touched, so a bad one changes nothing."""
+        quads = list(add)
+        with self._all_or_nothing():
+            for graph in drop:
+                self.drop_graph(graph)
+            # bulk_extend on disk for the reason load uses bulk_load (see `load`)
+            (self._store.extend if self.path is None else self._store.bulk_extend)(quads)
+
     def export(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialise the store. Quad formats keep the named graphs; triple formats write
         one graph, or the union of all graphs when none is named."""

@@ -1,0 +1,200 @@
+"""`stkg import`: bring an inventory of CSV files or an .xlsx workbook into the store, checked
+whole first, as one recorded batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from stkg import progress
+from stkg.cli.workspace import Workspace
+from stkg.errors import SourceError
+from stkg.inventory import InventoryErrors, prepare, systems
+from stkg.inventory import batches as batch_store
+from stkg.inventory.mapping import (
+    DEFAULT_MAPPING,
+    Mapping,
+    MappingError,
+    check_base,
+    load_mapping,
+)
+from stkg.inventory.template import write_template
+from stkg.project import bundled_project_dir
+from stkg.store import OxigraphStore, Store
+from stkg.validate import ValidationResult, validate
+
+BAD_INPUT = 2  # as `stkg validate`: input that cannot be used
+
+
+class BadInput(click.ClickException):
+    exit_code = BAD_INPUT
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A mapping file (TOML). Default: data/import/inventory.toml.",
+)
+@click.option("--base", help="Base IRI of the IRIs minted from ids (default: the mapping's).")
+@click.option("--batch", "batch_name", help="Batch id. Default: the name of the folder or file.")
+@click.option("--agent", help="Who imports, for the provenance record. Default: the user name.")
+@click.option("--dry-run", is_flag=True, help="Check and report what would change; write nothing.")
+@click.option("--list", "list_batches", is_flag=True, help="List the batches in the store.")
+@click.option("--rollback", metavar="BATCH", help="Remove a batch (recorded too).")
+@click.option(
+    "--template",
+    "template_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write the blank template (CSV files and a workbook) into this folder.",
+)
+@click.pass_obj
+def import_(
+    ws: Workspace,
+    paths: tuple[Path, ...],
+    mapping_file: Path | None,
+    base: str | None,
+    batch_name: str | None,
+    agent: str | None,
+    dry_run: bool,
+    list_batches: bool,
+    rollback: str | None,
+    template_dir: Path | None,
+) -> None:
+    """Import an inventory: a folder of CSV files, CSV files or an .xlsx workbook, with
+    files or sheets named people, controls, systems, processes (README, "Inventory import").
+
+    Every row is checked before anything is written; all errors are reported, each with
+    file, row, column and value (exit code 2). The batch goes into its own graph, replacing
+    an earlier import of the same source. With --store it is kept; without, this checks and
+    reports. After an import, the governance gaps of the imported systems are summarised.
+    """  # fmt: skip
+    actions = sum([bool(paths), list_batches, rollback is not None, template_dir is not None])
+    if actions != 1:
+        raise click.UsageError("give PATHS, or one of --list, --rollback BATCH, --template DIR")
+    mapping = _mapping(ws, mapping_file)
+    if template_dir is not None:
+        for path in write_template(template_dir, mapping):
+            click.echo(f"wrote {path}")
+        return
+    if list_batches:
+        _list(ws.store)
+        return
+    if rollback is not None:
+        removed = batch_store.rollback(ws.store, rollback, agent or batch_store.default_agent())
+        click.echo(f"rolled back batch {rollback}: {removed} triples removed")
+        _in_memory_note(ws)
+        return
+    base = base or mapping.base
+    check_base(base)
+    batch_id = batch_store.batch_id(paths, batch_name)
+    store = ws.store
+    try:
+        with progress.status("Checking the inventory"):
+            batch = prepare(paths, store, mapping, base, batch_id)
+    except InventoryErrors as error:
+        raise BadInput(str(error)) from None
+    before = batch_store.current(store, batch_id)
+    after = set(batch.triples)
+    click.echo(
+        f"batch {batch_id}: {batch.rows} rows from {len(batch.files)} file(s), "
+        f"{len(batch.triples)} triples for <{batch.graph}>"
+    )
+    add, remove = ("would add", "would remove") if dry_run else ("added", "removed")
+    click.echo(f"  {add} {len(after - before)} triples, {remove} {len(before - after)}")
+    imported = systems(batch)
+    if dry_run:
+        scratch = _copy(store)
+        old = _gaps(scratch, imported)
+        batch_store.write(scratch, batch, "dry-run")
+        new = _gaps(scratch, imported)
+        _summary(new, imported, scratch)
+        brought = {_key(r) for r in new} - {_key(r) for r in old}
+        resolved = {_key(r) for r in old} - {_key(r) for r in new}
+        click.echo(f"dry run: nothing written; it would bring {len(brought)} new "
+                   f"result(s) and resolve {len(resolved)}")  # fmt: skip
+        return
+    batch_store.write(store, batch, agent or batch_store.default_agent())
+    store.flush()
+    _summary(_gaps(store, imported), imported, store)
+    _in_memory_note(ws)
+
+
+def _mapping(ws: Workspace, mapping_file: Path | None) -> Mapping:
+    if mapping_file is None:
+        mapping_file = ws.project.root / DEFAULT_MAPPING
+        if not mapping_file.is_file():  # a project of one's own uses the bundled mapping
+            mapping_file = bundled_project_dir() / DEFAULT_MAPPING
+    try:
+        return load_mapping(mapping_file)
+    except (MappingError, SourceError) as error:
+        raise BadInput(str(error)) from None
+
+
+def _copy(store: Store) -> OxigraphStore:
+    """An in-memory copy to try the import on, for --dry-run."""
+    scratch = OxigraphStore()
+    scratch.add_quads(ox.parse(store.export("nquads"), format=ox.RdfFormat.N_QUADS))
+    return scratch
+
+
+def _gaps(store: Store, imported: set[str]) -> list[ValidationResult]:
+    with progress.status("Validating"):
+        report = validate(store)
+    return [r for r in report.results if imported & set(r.systems)]
+
+
+def _key(result: ValidationResult) -> tuple:
+    return (result.focus_node, result.source_shape, result.path, result.value)
+
+
+def _summary(results: list[ValidationResult], imported: set[str], store: Store) -> None:
+    labels = _labels(store, imported)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.severity] = counts.get(r.severity, 0) + 1
+    parts = ", ".join(f"{n} {s.lower()}{'s' if n != 1 else ''}" for s, n in counts.items())
+    click.echo(
+        f"validation of the {len(imported)} imported system(s): {len(results)} result(s)"
+        + (f": {parts}" if parts else "")
+    )
+    for system in sorted(imported, key=lambda s: labels.get(s, s)):
+        own = [r for r in results if system in r.systems]
+        shapes = ", ".join(sorted({r.source_shape.rsplit("#", 1)[-1] for r in own}))
+        what = f"{len(own)} result(s): {shapes}" if own else "no gaps"
+        click.echo(f"  {labels.get(system, system)} <{system}>: {what}")
+    if results:
+        click.echo("  (details: stkg validate)")
+
+
+def _labels(store: Store, iris: set[str]) -> dict[str, str]:
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in sorted(iris))
+    answer = store.query(
+        "SELECT ?s ?l WHERE { VALUES ?s { " + values + " } "
+        "?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+    )
+    return {s.value: label.value for s, label in answer.rows}
+
+
+def _list(store: Store) -> None:
+    found = batch_store.list_batches(store)
+    if not found:
+        click.echo("no import batches in the store")
+        return
+    for b in found:
+        state = "present" if b["present"] else "rolled back"
+        counts = f"{b.get('rows', '?')} rows, {b.get('triples', '?')} triples"
+        click.echo(f"{b['batch']}: {state}; last {b['last']} {b['at']} by {b['agent']}; {counts}")
+        for source in b["sources"]:  # type: ignore[union-attr]
+            click.echo(f"  {source['file']}  sha256 {source['sha256']}")
+
+
+def _in_memory_note(ws: Workspace) -> None:
+    if ws.store_path is None:
+        click.echo("(in-memory store: nothing kept; use --store PATH to keep it)", err=True)

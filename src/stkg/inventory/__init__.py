@@ -1,0 +1,68 @@
+"""Inventory import: the spreadsheets governance teams keep (CSV files or an `.xlsx`
+workbook) become stkg data through a declarative mapping (`data/import/inventory.toml`).
+
+    read (read.py) -> check every row (check.py) -> build triples (build.py)
+        -> write one batch with its PROV-O record (batches.py)
+
+Nothing is written unless every row passes; `stkg import` is the door (cli/import_.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from stkg.errors import StkgError
+from stkg.inventory.batches import Batch, batch_graph, now
+from stkg.inventory.build import RDF_TYPE, build
+from stkg.inventory.check import Catalogue, check
+from stkg.inventory.mapping import Mapping
+from stkg.inventory.read import InputError, read_inventory
+from stkg.namespace import STKG_NS
+from stkg.store import Store
+
+SYSTEM = ox.NamedNode(STKG_NS + "SocialTechnicalSystem")
+
+
+class InventoryErrors(StkgError):
+    """Every problem found in an inventory; nothing was written."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.file, e.row or 0))
+        errors = self.errors
+        lines = "\n".join(f"  {e}" for e in errors)
+        count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
+        super().__init__(f"{count} in the inventory; nothing was imported:\n{lines}")
+
+
+def prepare(paths: Sequence[Path], store: Store, mapping: Mapping, base: str, batch: str) -> Batch:
+    """Read, check and build an import without writing; raises InventoryErrors."""
+    started = now()
+    inventory = read_inventory(paths, mapping)
+    graph = batch_graph(batch)
+
+    def existing(iris: set[str]) -> set[str]:
+        values = " ".join(f"<{iri}>" for iri in sorted(iris))
+        answer = store.query(
+            f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+            f"FILTER(?g != <{graph}>) }}"
+        )
+        return {row[0].value for row in answer.rows if row[0] is not None}
+
+    rows, errors = check(inventory, mapping, base, Catalogue.from_store(store), existing)
+    if not errors and not rows:
+        errors = [InputError(", ".join(map(str, paths)), None, None, None, "no rows to import")]
+    if errors:
+        raise InventoryErrors(errors)
+    return Batch(batch, build(rows, mapping, base), len(rows), inventory.files, started)
+
+
+def systems(batch: Batch) -> set[str]:
+    """The social-technical systems a batch describes."""
+    return {
+        t.subject.value
+        for t in batch.triples
+        if t.predicate == RDF_TYPE and t.object == SYSTEM and isinstance(t.subject, ox.NamedNode)
+    }
