@@ -16,9 +16,9 @@ def test_start_page_shows_what_was_loaded(explorer, explorer_app):
     state = explorer_app.extensions["stkg"]
     counts = summarize(state["store"], state["project"])["counts"]
     for name, value in counts.items():
-        match = re.search(rf'id="count-{name}">(\d+)<', html)
+        match = re.search(rf'id="count-{name}">([\d,]+)<', html)
         assert match, f"count {name} missing from the page"
-        assert int(match.group(1)) == value
+        assert match.group(1) == f"{value:,}"  # with thousands separators
     assert "ontology/stkg.ttl" in html
 
 

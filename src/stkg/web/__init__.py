@@ -73,6 +73,11 @@ def create_app(
     app.register_blueprint(editor.blueprint)
     app.register_blueprint(openapi.blueprint)  # /openapi.json: every route above, described
 
+    from stkg.web.tables import counted, thousands
+
+    app.add_template_filter(thousands)  # the one number format: 10,015
+    app.add_template_filter(counted)  # "1 system", "2 systems"
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {"stkg_version": __version__}

@@ -14,9 +14,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
-from stkg.web.frameworks import frameworks_data, natural, resolve_framework
+from stkg.web.frameworks import frameworks_data, resolve_framework
 from stkg.web.tables import csv_response
-from stkg.web.terms import PREFIX_LINES, describe, iri_term, literal_term, store
+from stkg.web.terms import PREFIX_LINES, describe, iri_term, literal_term, requirement_order, store
 
 blueprint = Blueprint("crosswalk", __name__)
 
@@ -117,7 +117,7 @@ def crosswalk_data(
 
     def axis(iris: list[str]) -> list[dict[str, Any]]:
         items = [known[i].as_dict() for i in iris]
-        return sorted(items, key=lambda x: natural(x["notation"] or x["label"]))
+        return sorted(items, key=lambda x: requirement_order(x["notation"] or x["label"]))
 
     rows, cols = axis(row_iris), axis(col_iris)
     data: dict[str, Any] = {
@@ -199,8 +199,8 @@ def mappings(
         )
     out.sort(
         key=lambda x: (
-            natural(x["source"]["notation"] or ""),
-            natural(x["target"]["notation"] or ""),
+            requirement_order(x["source"]["notation"] or ""),
+            requirement_order(x["target"]["notation"] or ""),
         )
     )
     return out

@@ -11,7 +11,6 @@ does not grow with the portfolio.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -27,6 +26,7 @@ from stkg.web.terms import (
     describe,
     framework_slug,
     iri_term,
+    requirement_order,
     store,
 )
 
@@ -43,11 +43,6 @@ CSV_COLUMNS = (
     "implementing_systems",
     "failing_systems",
 )
-
-
-def natural(text: str) -> tuple:
-    """Sort key that puts GOVERN 1.10 after GOVERN 1.9."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text))
 
 
 def frameworks_data() -> dict[str, Any]:
@@ -196,9 +191,7 @@ def _mappings(framework: str) -> dict[str, list[dict[str, Any]]]:
             }
         )
     for entries in out.values():
-        entries.sort(
-            key=lambda e: natural(e["requirement"]["notation"] or e["requirement"]["label"])
-        )
+        entries.sort(key=lambda e: requirement_order(e["requirement"]["notation"] or ""))
     return out
 
 
@@ -254,24 +247,39 @@ def framework_data(framework: str) -> dict[str, Any]:
     requirements = requirements_of(framework)
     mappings = _mappings(framework)
     implementing = _implementing(framework)
+    implemented_within = _implementing_within(framework)
     failing = gap_index().systems_by_requirement
     index = gap_index()
     children = _hierarchy(requirements)
 
-    def node(iri: str, depth: int) -> dict[str, Any]:
+    def node(iri: str, depth: int) -> tuple[dict[str, Any], set[str]]:
+        """The requirement's entry, and the systems failing it or anything under it."""
         entry = requirements[iri]
         fails = sorted(failing.get(iri, ()))
+        narrower, within = [], set(fails)
+        for child in _sorted(children.get(iri, []), requirements):
+            item, below = node(child, depth + 1)
+            narrower.append(item)
+            within |= below
+        under = [n for c in narrower for n in (c, *_descendants(c))]
+        implemented = implementing.get(iri, {"systems": 0, "controls": []})
         return {
             **entry,
             "depth": depth,
             "mappings": mappings.get(iri, []),
-            "implementing": implementing.get(iri, {"systems": 0, "controls": []}),
+            "implementing": {**implemented, "within": implemented_within.get(iri, 0)},
             "failing": {
                 "systems": len(fails),
                 "sample": [{"iri": s, "label": index.label(s)} for s in fails[:5]],
+                "within": len(within),
             },
-            "narrower": [node(c, depth + 1) for c in _sorted(children.get(iri, []), requirements)],
-        }
+            "coverage": {  # of the requirement and those under it
+                "requirements": 1 + len(under),
+                "implemented": sum(1 for n in (entry, *under) if _implemented(n, implementing)),
+                "failing": sum(1 for n in (entry, *under) if failing.get(n["iri"])),
+            },
+            "narrower": narrower,
+        }, within
 
     return {
         "framework": {
@@ -279,8 +287,30 @@ def framework_data(framework: str) -> dict[str, Any]:
             **{k: (v.value if v is not None else None) for k, v in meta.items()},
         },
         "requirements": len(requirements),
-        "tree": [node(r, 0) for r in _sorted(children.get(None, []), requirements)],
+        "tree": [node(r, 0)[0] for r in _sorted(children.get(None, []), requirements)],
     }
+
+
+def _descendants(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return [n for c in item["narrower"] for n in (c, *_descendants(c))]
+
+
+def _implemented(entry: dict[str, Any], implementing: dict[str, dict[str, Any]]) -> bool:
+    return bool(implementing.get(entry["iri"], {}).get("systems"))
+
+
+def _implementing_within(framework: str) -> dict[str, int]:
+    """Distinct systems governed by a control that implements the requirement or one under
+    it, per requirement: counted by the store, not by carrying system sets up the tree.
+    (pyoxigraph binds only a variable the query projects, hence ?f in SELECT.)"""
+    rows = store().query(
+        PREFIX_LINES
+        + """SELECT ?f ?up (COUNT(DISTINCT ?s) AS ?n) WHERE {
+          ?c stkg:implements ?r . ?r skos:inScheme ?f . ?s stkg:governedBy ?c .
+          ?r skos:broader* ?up . ?up skos:inScheme ?f } GROUP BY ?f ?up""",
+        bindings={"f": ox.NamedNode(framework)},
+    )
+    return {row["up"].value: int(row["n"].value) for row in rows.dicts()}
 
 
 def _hierarchy(requirements: dict[str, dict[str, Any]]) -> dict[str | None, list[str]]:
@@ -315,7 +345,7 @@ def _hierarchy(requirements: dict[str, dict[str, Any]]) -> dict[str | None, list
 
 
 def _sorted(iris: list[str], requirements: dict[str, dict[str, Any]]) -> list[str]:
-    return sorted(iris, key=lambda i: natural(requirements[i]["notation"] or i))
+    return sorted(iris, key=lambda i: requirement_order(requirements[i]["notation"] or i))
 
 
 def flatten(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
