@@ -131,3 +131,60 @@ def test_crosswalk_page_and_csv(explorer):
     assert columns == list(CROSSWALK_COLUMNS)
     assert explorer.get("/crosswalk.csv").status_code == 400
     assert explorer.get("/crosswalk?source=nope&target=nist-ai-rmf").status_code == 404
+
+
+def _failing_within(node: dict, failing: dict[str, set[str]]) -> set[str]:
+    below = set(failing.get(node["iri"], ()))
+    for child in node["narrower"]:
+        below |= _failing_within(child, failing)
+    return below
+
+
+def test_gaps_roll_up_the_tree_to_every_broader_requirement(explorer):
+    data = explorer.get("/frameworks/nist-ai-rmf.json").get_json()
+    gaps = explorer.get("/gaps.json?group=requirement&per_page=500").get_json()["groups"]
+    failing = {g["iri"]: {s["iri"] for r in g["results"] for s in r["systems"]} for g in gaps}
+    for node in flatten(data["tree"]):
+        assert node["failing"]["within"] == len(_failing_within(node, failing)), node["notation"]
+        assert node["failing"]["within"] >= node["failing"]["systems"]
+        assert node["implementing"]["within"] >= node["implementing"]["systems"]
+        assert node["coverage"]["requirements"] == 1 + len(flatten(node["narrower"]))
+    govern = data["tree"][0]
+    assert govern["notation"] == "GOVERN"
+    assert govern["failing"]["systems"] == 0 < govern["failing"]["within"]
+    html = explorer.get("/frameworks/nist-ai-rmf").get_data(as_text=True)
+    assert f"{govern['failing']['within']} systems fail it or a requirement under it" in html
+
+
+def test_functions_and_articles_come_in_the_frameworks_own_order(explorer):
+    nist = explorer.get("/frameworks/nist-ai-rmf.json").get_json()["tree"]
+    assert [n["notation"] for n in nist] == ["GOVERN", "MAP", "MEASURE", "MANAGE", "3"]
+    govern = [n["notation"] for n in nist[0]["narrower"]]
+    assert govern == [f"GOVERN {i}" for i in range(1, len(govern) + 1)]
+    eu = explorer.get("/frameworks/eu-ai-act.json").get_json()["tree"]
+    chapters = [n["notation"] for n in eu if n["notation"].startswith("Chapter")]
+    roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII"]
+    assert chapters == [f"Chapter {r}" for r in roman[: len(chapters)]]
+    notations = [n["notation"] for n in eu]
+    annexes = [i for i, n in enumerate(notations) if n.startswith("Annex")]
+    assert not annexes or min(annexes) > max(notations.index(c) for c in chapters)
+    cross = explorer.get("/crosswalk.json?source=nist-ai-rmf&target=iso-iec-42001").get_json()
+    assert [r["notation"] for r in cross["matrix"]["rows"]][:4] == [
+        "GOVERN",
+        "MAP",
+        "MEASURE",
+        "MANAGE",
+    ]
+
+
+def test_a_framework_page_has_contents_folding_and_coverage_bars(explorer):
+    html = explorer.get("/frameworks/nist-ai-rmf").get_data(as_text=True)
+    contents = html[
+        html.index('<nav class="toc"') : html.index("</nav>", html.index('class="toc"'))
+    ]
+    for notation in ("GOVERN", "MAP", "MEASURE", "MANAGE"):
+        assert f'href="#r-{notation}"' in contents
+    assert '<details class="fold"' in html and 'class="cov-bar"' in html
+    assert "framework.js" in html
+    assert not re.search(r"\b1 systems", html)
+    assert_accessible_page(html)

@@ -99,7 +99,7 @@ def warm(app: Flask) -> None:
 
     with app.test_request_context():  # the dashboard's links need a request's URL adapter
         ensure_classification()
-        gap_index()
+        gap_index().worst_first()  # the order of /gaps and the dashboard's worst first
         portfolio_index().ordered("label", "asc")  # the table's default order
         search_index()
         summary()

@@ -17,6 +17,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, render_template, url_for
 
+from stkg.web.cache import per_store_version
 from stkg.web.gaps import gap_index
 from stkg.web.tables import csv_response
 from stkg.web.terms import (
@@ -26,6 +27,7 @@ from stkg.web.terms import (
     describe,
     framework_slug,
     iri_term,
+    pair_values,
     requirement_order,
     store,
 )
@@ -191,43 +193,76 @@ def _mappings(framework: str) -> dict[str, list[dict[str, Any]]]:
             }
         )
     for entries in out.values():
-        entries.sort(key=lambda e: requirement_order(e["requirement"]["notation"] or ""))
+        entries.sort(key=lambda e: requirement_order(_code(e["requirement"])))
     return out
 
 
-def _implementing(framework: str) -> dict[str, dict[str, Any]]:
-    rows = (
-        store()
-        .query(
-            PREFIX_LINES
-            + "SELECT ?r ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?c stkg:implements ?r . "
-            + "?r skos:inScheme "
-            + iri_term(framework)
-            + " . OPTIONAL { ?s stkg:governedBy ?c } } GROUP BY ?r ?c"
-        )
-        .dicts()
+def _implementing(
+    framework: str, children: dict[str | None, list[str]]
+) -> dict[str, dict[str, Any]]:
+    """Per requirement: the controls implementing it (each with the systems it governs),
+    the distinct systems they govern, and (`within`) the distinct systems governed by a
+    control implementing it or a requirement under it. The store counts; the tree says
+    which requirements are under which, as (ancestor, requirement) pairs handed to one
+    query (a `skos:broader*` path in the query took 8 s at 10,000 systems; listing every
+    governed system to count here, 0.2 s). pyoxigraph binds only a variable the query
+    projects, hence ?f in the SELECTs."""
+    bound = {"f": ox.NamedNode(framework)}
+    per_control = store().query(
+        PREFIX_LINES
+        + """SELECT ?f ?r ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {
+          ?c stkg:implements ?r . ?r skos:inScheme ?f . OPTIONAL { ?s stkg:governedBy ?c } }
+        GROUP BY ?f ?r ?c""",
+        bindings=bound,
     )
-    totals = {
-        row["r"].value: int(row["n"].value)
-        for row in store()
-        .query(
+    controls: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in per_control.dicts():
+        controls[row["r"].value][row["c"].value] = int(row["n"].value)
+    above: list[tuple[str, str]] = []  # (ancestor or itself, requirement with controls)
+
+    def walk(iri: str, path: tuple[str, ...]) -> None:
+        if iri in controls:
+            above.extend((up, iri) for up in (*path, iri))
+        for child in children.get(iri, []):
+            walk(child, (*path, iri))
+
+    for root in children.get(None, []):
+        walk(root, ())
+    within: dict[str, int] = {}
+    if above:
+        rows = store().query(
             PREFIX_LINES
-            + "SELECT ?r (COUNT(DISTINCT ?s) AS ?n) WHERE { ?c stkg:implements ?r . "
-            + "?r skos:inScheme "
-            + iri_term(framework)
-            + " . ?s stkg:governedBy ?c } GROUP BY ?r"
+            + "SELECT ?up (COUNT(DISTINCT ?s) AS ?n) WHERE { "
+            + pair_values(("up", "r"), above)
+            + " ?c stkg:implements ?r . ?s stkg:governedBy ?c } GROUP BY ?up"
         )
-        .dicts()
+        within = {row["up"].value: int(row["n"].value) for row in rows.dicts()}
+    direct = {r: n for (up, r), n in _direct_counts(bound).items() if up == r}
+    known = describe({c for cs in controls.values() for c in cs})
+    return {
+        iri: {
+            "systems": direct.get(iri, 0),
+            "controls": [
+                {**known[c].as_dict(), "systems": n} for c, n in sorted(controls[iri].items())
+            ],
+            "within": within.get(iri, 0),
+        }
+        for iri in {*controls, *within}
     }
-    known = describe(row["c"].value for row in rows)
-    out: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        r = row["r"].value
-        entry = out.setdefault(r, {"systems": totals.get(r, 0), "controls": []})
-        entry["controls"].append(
-            {**known[row["c"].value].as_dict(), "systems": int(row["n"].value)}
-        )
-    return out
+
+
+def _direct_counts(bound: dict[str, ox.NamedNode]) -> dict[tuple[str, str], int]:
+    rows = store().query(
+        PREFIX_LINES
+        + """SELECT ?f ?r (COUNT(DISTINCT ?s) AS ?n) WHERE {
+          ?c stkg:implements ?r . ?r skos:inScheme ?f . ?s stkg:governedBy ?c } GROUP BY ?f ?r""",
+        bindings=bound,
+    )
+    return {(row["r"].value, row["r"].value): int(row["n"].value) for row in rows.dicts()}
+
+
+def _code(requirement: dict[str, Any]) -> str:
+    return requirement["notation"] or requirement["label"]
 
 
 def framework_data(framework: str) -> dict[str, Any]:
@@ -246,38 +281,41 @@ def framework_data(framework: str) -> dict[str, Any]:
     )
     requirements = requirements_of(framework)
     mappings = _mappings(framework)
-    implementing = _implementing(framework)
-    implemented_within = _implementing_within(framework)
     failing = gap_index().systems_by_requirement
     index = gap_index()
     children = _hierarchy(requirements)
+    implementing = per_store_version(  # the counts cost 0.1 s at 10,000 systems; kept
+        f"implementing {framework}", lambda: _implementing(framework, children)
+    )
 
     def node(iri: str, depth: int) -> tuple[dict[str, Any], set[str]]:
         """The requirement's entry, and the systems failing it or anything under it."""
         entry = requirements[iri]
         fails = sorted(failing.get(iri, ()))
         narrower, within = [], set(fails)
+        implementation = implementing.get(iri) or {"systems": 0, "controls": [], "within": 0}
+        coverage = {  # of the requirement and those under it
+            "requirements": 1,
+            "implemented": int(bool(implementation["systems"])),
+            "failing": int(bool(fails)),
+        }
         for child in _sorted(children.get(iri, []), requirements):
             item, below = node(child, depth + 1)
             narrower.append(item)
             within |= below
-        under = [n for c in narrower for n in (c, *_descendants(c))]
-        implemented = implementing.get(iri, {"systems": 0, "controls": []})
+            for name in coverage:
+                coverage[name] += item["coverage"][name]
         return {
             **entry,
             "depth": depth,
             "mappings": mappings.get(iri, []),
-            "implementing": {**implemented, "within": implemented_within.get(iri, 0)},
+            "implementing": implementation,
             "failing": {
                 "systems": len(fails),
                 "sample": [{"iri": s, "label": index.label(s)} for s in fails[:5]],
                 "within": len(within),
             },
-            "coverage": {  # of the requirement and those under it
-                "requirements": 1 + len(under),
-                "implemented": sum(1 for n in (entry, *under) if _implemented(n, implementing)),
-                "failing": sum(1 for n in (entry, *under) if failing.get(n["iri"])),
-            },
+            "coverage": coverage,
             "narrower": narrower,
         }, within
 
@@ -289,28 +327,6 @@ def framework_data(framework: str) -> dict[str, Any]:
         "requirements": len(requirements),
         "tree": [node(r, 0)[0] for r in _sorted(children.get(None, []), requirements)],
     }
-
-
-def _descendants(item: dict[str, Any]) -> list[dict[str, Any]]:
-    return [n for c in item["narrower"] for n in (c, *_descendants(c))]
-
-
-def _implemented(entry: dict[str, Any], implementing: dict[str, dict[str, Any]]) -> bool:
-    return bool(implementing.get(entry["iri"], {}).get("systems"))
-
-
-def _implementing_within(framework: str) -> dict[str, int]:
-    """Distinct systems governed by a control that implements the requirement or one under
-    it, per requirement: counted by the store, not by carrying system sets up the tree.
-    (pyoxigraph binds only a variable the query projects, hence ?f in SELECT.)"""
-    rows = store().query(
-        PREFIX_LINES
-        + """SELECT ?f ?up (COUNT(DISTINCT ?s) AS ?n) WHERE {
-          ?c stkg:implements ?r . ?r skos:inScheme ?f . ?s stkg:governedBy ?c .
-          ?r skos:broader* ?up . ?up skos:inScheme ?f } GROUP BY ?f ?up""",
-        bindings={"f": ox.NamedNode(framework)},
-    )
-    return {row["up"].value: int(row["n"].value) for row in rows.dicts()}
 
 
 def _hierarchy(requirements: dict[str, dict[str, Any]]) -> dict[str | None, list[str]]:

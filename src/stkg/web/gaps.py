@@ -72,6 +72,7 @@ class GapIndex:
     systems_by_requirement: dict[str, set[str]] = field(default_factory=dict)
     error: str | None = None  # why validation could not run; the pages then show no gaps
     titles: dict[str, str] | None = None  # gap type titles by shape, labelled on first use
+    _worst_first: list[str] | None = None  # systems, worst first, computed on first use
 
     @classmethod
     def build(cls, report: ValidationReport) -> GapIndex:
@@ -94,6 +95,14 @@ class GapIndex:
 
     def label(self, iri: str) -> str:
         return self.report.labels.get(iri) or compact(iri)
+
+    def worst_first(self) -> list[str]:
+        """Every system with gaps, worst first then by name: the unfiltered `/gaps` order,
+        sorted once per validation run (a page then slices it)."""
+        if self._worst_first is None:
+            by_name = sorted(self.by_system, key=lambda k: (self.label(k).lower(), k))
+            self._worst_first = sorted(by_name, key=lambda k: priority(self.by_system[k]))
+        return self._worst_first
 
     def title(self, shape: str) -> str:
         """A gap type's readable title: its shape's label ("Escalation path"), labelled
@@ -223,9 +232,13 @@ def gaps_data(
             for req in result.requirements or ():
                 if not filters.get("framework") or req.framework == filters["framework"]:
                     groups[req.iri].append(result)
-    keys = sorted(groups, key=lambda k: _group_sort(k, groups[k], group, index))
-    if sort == "priority":
-        keys.sort(key=lambda k: priority(groups[k]))  # stable: ties keep name order
+    if group == "system" and sort == "priority" and not filters:
+        keys = [k for k in index.worst_first() if k in groups]
+        keys += sorted(set(groups) - set(keys))  # results about no system, by focus node
+    else:
+        keys = sorted(groups, key=lambda k: _group_sort(k, groups[k], group, index))
+        if sort == "priority":
+            keys.sort(key=lambda k: priority(groups[k]))  # stable: ties keep name order
     page = paging()
     shown = keys[page.offset : page.offset + page.per_page]
     info = describe(

@@ -9,7 +9,6 @@ numbers. The counts of what is loaded are kept per version of the store.
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from typing import Any
 
@@ -24,7 +23,6 @@ from stkg.web.gaps import (
     HIGH_RISK_NAME,
     GapIndex,
     gap_index,
-    priority,
     severity_counts,
     systems_in_tier,
 )
@@ -94,7 +92,34 @@ def dashboard_data() -> dict[str, Any]:
 
 
 def attention(index: GapIndex) -> list[dict[str, Any]]:
-    """The numbers a governance lead asks for first, each a link to the list it counts."""
+    """The numbers a governance lead asks for first, each a link to the list it counts;
+    counted once per version of the store."""
+    counts = per_store_version("attention", lambda: _attention_counts(index))
+    tiles = [
+        {
+            "key": "high-risk-violations",
+            "label": "High-risk systems with open violations",
+            "url": url_for("gaps.gaps_page", tier=HIGH_RISK_NAME, severity="Violation"),
+        },
+        *(
+            {"key": key, "label": label, "url": url_for("systems.systems_page", shape=shape)}
+            for key, label, shape in MISSING
+        ),
+        {
+            "key": "eu-unmet",
+            "label": "EU AI Act obligations unmet (system × article)",
+            "url": url_for(
+                "gaps.gaps_page", framework=EU_AI_ACT, severity="Violation", group="requirement"
+            ),
+        },
+    ]
+    for tile in tiles:
+        tile["count"] = counts[tile["key"]]
+        tile["tone"] = "bad" if tile["count"] else "ok"
+    return tiles
+
+
+def _attention_counts(index: GapIndex) -> dict[str, int]:
     violating = {s for r in index.report.results if r.severity == "Violation" for s in r.systems}
     high_risk = systems_in_tier(HIGH_RISK_NAME) & violating
     unmet = {
@@ -105,41 +130,16 @@ def attention(index: GapIndex) -> list[dict[str, Any]]:
         if req.framework == EU_AI_ACT
         for system in r.systems
     }
-    tiles = [
-        {
-            "key": "high-risk-violations",
-            "label": "High-risk systems with open violations",
-            "count": len(high_risk),
-            "url": url_for("gaps.gaps_page", tier=HIGH_RISK_NAME, severity="Violation"),
-        },
-        *(
-            {
-                "key": key,
-                "label": label,
-                "count": len(index.systems_by_shape.get(shape, ())),
-                "url": url_for("systems.systems_page", shape=shape),
-            }
-            for key, label, shape in MISSING
-        ),
-        {
-            "key": "eu-unmet",
-            "label": "EU AI Act obligations unmet (system × article)",
-            "count": len(unmet),
-            "url": url_for(
-                "gaps.gaps_page", framework=EU_AI_ACT, severity="Violation", group="requirement"
-            ),
-        },
-    ]
-    for tile in tiles:
-        tile["tone"] = "bad" if tile["count"] else "ok"
-    return tiles
+    return {
+        "high-risk-violations": len(high_risk),
+        **{key: len(index.systems_by_shape.get(shape, ())) for key, _, shape in MISSING},
+        "eu-unmet": len(unmet),
+    }
 
 
 def worst_systems(index: GapIndex) -> list[dict[str, Any]]:
     """The systems with the worst gaps, worst first (the order of `/gaps`)."""
-    ranked = heapq.nsmallest(
-        WORST, index.by_system.items(), key=lambda i: (priority(i[1]), index.label(i[0]), i[0])
-    )
+    ranked = [(s, index.by_system[s]) for s in index.worst_first()[:WORST]]
     return [
         {
             "iri": system,

@@ -32,6 +32,7 @@ from stkg.web.terms import (
     SYSTEM_CLASS,
     describe,
     iri_term,
+    requirement_order,
     store,
     term_info,
     words_for,
@@ -189,7 +190,7 @@ def system_data(iri: str) -> dict[str, Any]:
         entry["framework"] = (
             framework_info[scheme].as_dict() if scheme in framework_info else {"label": "other"}
         )
-        entry["requirements"].sort(key=lambda r: r.get("notation") or r["text"])
+        entry["requirements"].sort(key=lambda r: requirement_order(r.get("notation") or r["text"]))
 
     index = gap_index()
     results = sorted(  # worst first, as on /gaps

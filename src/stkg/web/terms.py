@@ -134,6 +134,13 @@ def values(variable: str, iris: Iterable[str]) -> str:
     return f"VALUES ?{variable} {{ {' '.join(iri_term(i) for i in iris if is_iri(i))} }}"
 
 
+def pair_values(names: tuple[str, str], pairs: Iterable[tuple[str, str]]) -> str:
+    """A VALUES block binding two variables to pairs of IRIs (a list of pairs binds no
+    other way), each written by pyoxigraph, which escapes it."""
+    rows = " ".join(f"({iri_term(a)} {iri_term(b)})" for a, b in pairs)
+    return f"VALUES (?{names[0]} ?{names[1]}) {{ {rows} }}"
+
+
 def compact(iri: str) -> str:
     """A prefixed name where a prefix fits, else the IRI."""
     for prefix, namespace in PREFIXES.items():
