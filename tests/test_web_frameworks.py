@@ -124,7 +124,7 @@ def test_rows_can_be_a_chosen_level(explorer):
 
 def test_crosswalk_page_and_csv(explorer):
     html = explorer.get("/crosswalk?source=nist-ai-rmf&target=iso-iec-42001").get_data(as_text=True)
-    assert re.search(r'<table class="matrix"', html)
+    assert re.search(r'<table class="matrix[ "]', html)
     assert_accessible_page(html)
     assert_accessible_page(explorer.get("/crosswalk").get_data(as_text=True))
     columns, _ = csv_rows(explorer.get("/crosswalk.csv?source=eu-ai-act&target=nist-ai-rmf"))
@@ -188,3 +188,26 @@ def test_a_framework_page_has_contents_folding_and_coverage_bars(explorer):
     assert "framework.js" in html
     assert not re.search(r"\b1 systems", html)
     assert_accessible_page(html)
+
+
+def test_the_crosswalk_is_a_heat_map_with_the_relationship_mix(explorer):
+    url = "/crosswalk.json?source=eu-ai-act&target=nist-ai-rmf&rows=article"
+    matrix = explorer.get(url).get_json()["matrix"]
+    assert matrix["max"] == max(c["total"] for c in matrix["cells"])
+    for cell in matrix["cells"]:
+        assert 1 <= cell["level"] <= 5
+        assert sum(k["count"] for k in cell["mix"]) == cell["total"]
+        assert [k["relationship"] for k in cell["mix"]] == [
+            r for r in matrix["relationships"] if r in cell["by"]
+        ]
+    fullest = max(matrix["cells"], key=lambda c: c["total"])
+    assert fullest["level"] == 5
+    assert len({c["level"] for c in matrix["cells"]}) > 1  # not every cell the same shade
+    # Rows and columns without a mapping are listed apart, not drawn as empty lines.
+    with_cells = {c["row"] for c in matrix["cells"]}
+    assert {r["iri"] for r in matrix["rows"]} == with_cells
+    nist = explorer.get("/crosswalk.json?source=nist-ai-rmf&target=iso-iec-42001").get_json()
+    assert "3" in [r["notation"] for r in nist["matrix"]["unmapped"]["rows"]]
+    html = explorer.get(url.replace(".json", "")).get_data(as_text=True)
+    assert 'class="heat-legend"' in html and "heat-5" in html
+    assert 'class="axis-label"' in html  # titles beside the codes on both axes
