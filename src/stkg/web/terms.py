@@ -50,6 +50,18 @@ _KINDS = {
     "framework": STKG + "Framework",
     "requirement": STKG + "Requirement",
 }
+# The element of a social-technical system a resource belongs to (the neighbourhood graph
+# colours by it), most specific first: a control is a policy, a human review a process.
+ELEMENTS = {
+    "system": SYSTEM_CLASS,
+    "people": STKG + "Agent",
+    "technology": STKG + "TechnicalComponent",
+    "processes": STKG + "Process",
+    "policies": STKG + "Policy",
+    "context": STKG + "ContextOfUse",
+    "requirements": STKG + "Requirement",
+    "frameworks": STKG + "Framework",
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,7 @@ class TermInfo:
     kind: str  # "system", "framework", "requirement", "resource"; "literal", "blank"
     notation: str | None = None
     scheme: str | None = None
+    element: str | None = None  # a key of ELEMENTS, or None for anything else
 
     @property
     def url(self) -> str | None:
@@ -75,6 +88,7 @@ class TermInfo:
             "kind": self.kind,
             "notation": self.notation,
             "url": self.url,
+            "element": self.element,
         }
 
 
@@ -200,7 +214,9 @@ def describe(iris: Iterable[str]) -> dict[str, TermInfo]:
         OPTIONAL { ?x skos:notation ?notation }
         OPTIONAL { ?x skos:inScheme|skos:topConceptOf ?scheme }
         OPTIONAL {
-          VALUES ?kind { stkg:SocialTechnicalSystem stkg:Framework stkg:Requirement }
+          VALUES ?kind { stkg:SocialTechnicalSystem stkg:Framework stkg:Requirement
+                         stkg:Agent stkg:TechnicalComponent stkg:Process stkg:Policy
+                         stkg:ContextOfUse }
           ?x a ?class . ?class rdfs:subClassOf* ?kind
         }
       }"""
@@ -238,7 +254,8 @@ def _info(iri: str, entry: dict) -> TermInfo:
     scheme = min(entry["schemes"]) if entry.get("schemes") else None
     if label is None:
         label = notation or compact(iri)
-    return TermInfo(iri, label, kind, notation, scheme)
+    element = next((name for name, cls in ELEMENTS.items() if cls in entry["kinds"]), None)
+    return TermInfo(iri, label, kind, notation, scheme, element)
 
 
 def term_info(term: ox.NamedNode | ox.BlankNode | ox.Literal | None, known: dict) -> dict:
