@@ -47,6 +47,7 @@ KINDS = (
     ("agent", "stkg:Agent", 1),
     ("control", "stkg:Control", 2),
     ("policy", "stkg:Policy", 2),
+    ("governance measure", "stkg:GovernanceMeasure", 2),
     ("requirement", "stkg:Requirement", 3),
     ("framework", "stkg:Framework", 3),
     ("process", "stkg:Process", 4),

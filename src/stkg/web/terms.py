@@ -57,7 +57,7 @@ ELEMENTS = {
     "people": STKG + "Agent",
     "technology": STKG + "TechnicalComponent",
     "processes": STKG + "Process",
-    "policies": STKG + "Policy",
+    "policies": STKG + "GovernanceMeasure",  # policies, rules, standards, controls, RACI
     "context": STKG + "ContextOfUse",
     "requirements": STKG + "Requirement",
     "frameworks": STKG + "Framework",
@@ -215,7 +215,7 @@ def describe(iris: Iterable[str]) -> dict[str, TermInfo]:
         OPTIONAL { ?x skos:inScheme|skos:topConceptOf ?scheme }
         OPTIONAL {
           VALUES ?kind { stkg:SocialTechnicalSystem stkg:Framework stkg:Requirement
-                         stkg:Agent stkg:TechnicalComponent stkg:Process stkg:Policy
+                         stkg:Agent stkg:TechnicalComponent stkg:Process stkg:GovernanceMeasure
                          stkg:ContextOfUse }
           ?x a ?class . ?class rdfs:subClassOf* ?kind
         }

@@ -79,7 +79,7 @@
         "background-color": function (n) { return COLOURS[n.data("element")] || COLOURS.other; },
         "label": "data(label)", "font-size": 10, "color": "#1b1f24",
         "text-valign": "bottom", "text-margin-y": 4, "text-wrap": "wrap",
-        "text-max-width": 110, "text-background-color": "#ffffff",
+        "text-max-width": 96, "text-background-color": "#ffffff",
         "text-background-opacity": 0.85, "text-background-padding": 1,
         "width": 18, "height": 18 } },
       { selector: "node.expanded", style: { "border-width": 3, "border-color": "#1b1f24" } },
@@ -91,7 +91,7 @@
         "font-size": 8, "color": "#4a5563",
         "text-rotation": "autorotate", "text-background-color": "#ffffff",
         "text-background-opacity": 0.9 } },
-      // Edge labels only around the chosen node, so they never pile up over the others.
+      // Edge labels only around the node under the pointer, so they never pile up.
       { selector: "edge.near", style: { "label": "data(label)", "line-color": "#57606a",
         "target-arrow-color": "#57606a" } },
     ],
@@ -133,18 +133,30 @@
       label: property.label || property.text || "" } });
   }
 
-  // Rings around the starting resource: one ring per step away from it.
+  // Rings around the starting resource, one per step away from it; a step with many nodes
+  // takes several rings of at most RING nodes, grouped by element, so labels keep apart.
+  var RING = 10;
   function layout() {
     var root = cy.getElementById(rootIri);
-    var deepest = 0;
+    var steps = {};
     cy.elements().breadthFirstSearch({ roots: root, directed: false,
       visit: function (node, edge, previous, index, depth) {
-        node.scratch("_depth", depth);
-        deepest = Math.max(deepest, depth);
+        (steps[depth] = steps[depth] || []).push(node);
       } });
+    var ring = 0;
+    var order = ELEMENTS.map(function (e) { return e[0]; });
+    Object.keys(steps).map(Number).sort(function (a, b) { return a - b; }).forEach(function (d) {
+      var nodes = steps[d].sort(function (a, b) {
+        return order.indexOf(a.data("element")) - order.indexOf(b.data("element"));
+      });
+      nodes.forEach(function (node, i) {
+        node.scratch("_ring", ring + (d === 0 ? 0 : Math.floor(i / RING)));
+      });
+      ring += d === 0 ? 1 : Math.ceil(nodes.length / RING);
+    });
     cy.layout({ name: "concentric", animate: false, fit: true, padding: 32,
-      avoidOverlap: true, minNodeSpacing: 70, spacingFactor: 1.2, startAngle: Math.PI / 2,
-      concentric: function (node) { return deepest - (node.scratch("_depth") || 0); },
+      avoidOverlap: true, minNodeSpacing: 56, startAngle: Math.PI / 2,
+      concentric: function (node) { return ring - (node.scratch("_ring") || 0); },
       levelWidth: function () { return 1; } }).run();
   }
 
@@ -206,8 +218,6 @@
     var node = cy.getElementById(iri);
     if (node.empty()) return;
     node.select();
-    cy.edges().removeClass("near");
-    node.connectedEdges().addClass("near");
     container.setAttribute("aria-label", "Neighbourhood graph; selected: " + node.data("label"));
   }
 
@@ -216,6 +226,8 @@
   }
 
   cy.on("tap", "node", function (event) { expand(event.target.id()); });
+  cy.on("mouseover", "node", function (event) { event.target.connectedEdges().addClass("near"); });
+  cy.on("mouseout", "node", function (event) { event.target.connectedEdges().removeClass("near"); });
   cy.on("dbltap", "node", function (event) { open(event.target); });
 
   container.addEventListener("keydown", function (event) {
