@@ -30,6 +30,7 @@ from stkg.web.terms import (
     pair_values,
     requirement_order,
     store,
+    words_for,
 )
 
 blueprint = Blueprint("frameworks", __name__)
@@ -319,10 +320,16 @@ def framework_data(framework: str) -> dict[str, Any]:
             "narrower": narrower,
         }, within
 
+    texts = {k: (v.value if v is not None else None) for k, v in meta.items()}
+    prose = ("description", "rights")  # may name terms of the graph: in words, as labels
+    words = words_for(t for k, t in texts.items() if t and k in prose)
     return {
         "framework": {
             **info.as_dict(),
-            **{k: (v.value if v is not None else None) for k, v in meta.items()},
+            **{
+                k: words.get(t, t) if k in ("description", "rights") else t
+                for k, t in texts.items()
+            },
         },
         "requirements": len(requirements),
         "tree": [node(r, 0)[0] for r in _sorted(children.get(None, []), requirements)],
