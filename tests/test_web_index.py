@@ -102,7 +102,7 @@ def test_warming_builds_the_page_caches_before_the_first_visit(mini_project):
     state = app.extensions["stkg"]
     assert "gaps" not in state and "search" not in state
     warm(app)
-    assert {"gaps", "search", "portfolio", "summary", "classified"} <= set(state)
+    assert {"gaps", "search", "portfolio", "summary", "classified", "attention"} <= set(state)
     assert app.test_client().get("/systems.json").status_code == 200
 
 
