@@ -76,3 +76,27 @@ def csv_rows(response) -> tuple[list[str], list[dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(response.get_data(as_text=True)))
     rows = list(reader)
     return list(reader.fieldnames or []), rows
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """What a person reads on the page: its text, without markup, attributes or scripts."""
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(parser.parts)

@@ -84,6 +84,9 @@ def _crosswalk(data: Data, path: str) -> list[str]:
 
 def _gaps(data: Data, path: str) -> list[str]:
     urls = [path, _url(path, group="requirement")]
+    urls += [_url(path, sort="name"), _url(path, view="matrix"), _url(path, tier="high-risk")]
+    urls += [_url(path, group="requirement", sort="priority", view="matrix")]
+    urls += [_url(path, tier=v, severity="Violation") for v in data.facet_values["tier"][:3]]
     urls += [_url(path, system=i) for i in data.iris[:5]]
     urls += [_url(path, framework=f, group="requirement") for f in data.frameworks[:3]]
     urls += [_url(path, requirement=i, group="requirement") for i in data.iris[:3]]
@@ -95,7 +98,7 @@ def _queries(data: Data, ext: str) -> list[str]:
 
     urls = []
     for query in named_queries(data.project).values():
-        urls.append(f"/queries/{query.id}{ext}")
+        urls += [f"/queries/{query.id}{ext}", f"/queries/{query.id}{ext}?page=2&per_page=1"]
         for iri in data.iris[:3]:
             urls.append(_url(f"/queries/{query.id}{ext}", **{p.name: iri for p in query.params}))
     return [*urls, f"/queries/no-such-query{ext}"]

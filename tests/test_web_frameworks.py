@@ -124,10 +124,90 @@ def test_rows_can_be_a_chosen_level(explorer):
 
 def test_crosswalk_page_and_csv(explorer):
     html = explorer.get("/crosswalk?source=nist-ai-rmf&target=iso-iec-42001").get_data(as_text=True)
-    assert re.search(r'<table class="matrix"', html)
+    assert re.search(r'<table class="matrix[ "]', html)
     assert_accessible_page(html)
     assert_accessible_page(explorer.get("/crosswalk").get_data(as_text=True))
     columns, _ = csv_rows(explorer.get("/crosswalk.csv?source=eu-ai-act&target=nist-ai-rmf"))
     assert columns == list(CROSSWALK_COLUMNS)
     assert explorer.get("/crosswalk.csv").status_code == 400
     assert explorer.get("/crosswalk?source=nope&target=nist-ai-rmf").status_code == 404
+
+
+def _failing_within(node: dict, failing: dict[str, set[str]]) -> set[str]:
+    below = set(failing.get(node["iri"], ()))
+    for child in node["narrower"]:
+        below |= _failing_within(child, failing)
+    return below
+
+
+def test_gaps_roll_up_the_tree_to_every_broader_requirement(explorer):
+    data = explorer.get("/frameworks/nist-ai-rmf.json").get_json()
+    gaps = explorer.get("/gaps.json?group=requirement&per_page=500").get_json()["groups"]
+    failing = {g["iri"]: {s["iri"] for r in g["results"] for s in r["systems"]} for g in gaps}
+    for node in flatten(data["tree"]):
+        assert node["failing"]["within"] == len(_failing_within(node, failing)), node["notation"]
+        assert node["failing"]["within"] >= node["failing"]["systems"]
+        assert node["implementing"]["within"] >= node["implementing"]["systems"]
+        assert node["coverage"]["requirements"] == 1 + len(flatten(node["narrower"]))
+    govern = data["tree"][0]
+    assert govern["notation"] == "GOVERN"
+    assert govern["failing"]["systems"] == 0 < govern["failing"]["within"]
+    html = explorer.get("/frameworks/nist-ai-rmf").get_data(as_text=True)
+    assert f"{govern['failing']['within']} systems fail it or a requirement under it" in html
+
+
+def test_functions_and_articles_come_in_the_frameworks_own_order(explorer):
+    nist = explorer.get("/frameworks/nist-ai-rmf.json").get_json()["tree"]
+    assert [n["notation"] for n in nist] == ["GOVERN", "MAP", "MEASURE", "MANAGE", "3"]
+    govern = [n["notation"] for n in nist[0]["narrower"]]
+    assert govern == [f"GOVERN {i}" for i in range(1, len(govern) + 1)]
+    eu = explorer.get("/frameworks/eu-ai-act.json").get_json()["tree"]
+    chapters = [n["notation"] for n in eu if n["notation"].startswith("Chapter")]
+    roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII"]
+    assert chapters == [f"Chapter {r}" for r in roman[: len(chapters)]]
+    notations = [n["notation"] for n in eu]
+    annexes = [i for i, n in enumerate(notations) if n.startswith("Annex")]
+    assert not annexes or min(annexes) > max(notations.index(c) for c in chapters)
+    cross = explorer.get("/crosswalk.json?source=nist-ai-rmf&target=iso-iec-42001").get_json()
+    assert [r["notation"] for r in cross["matrix"]["rows"]][:4] == [
+        "GOVERN",
+        "MAP",
+        "MEASURE",
+        "MANAGE",
+    ]
+
+
+def test_a_framework_page_has_contents_folding_and_coverage_bars(explorer):
+    html = explorer.get("/frameworks/nist-ai-rmf").get_data(as_text=True)
+    contents = html[
+        html.index('<nav class="toc"') : html.index("</nav>", html.index('class="toc"'))
+    ]
+    for notation in ("GOVERN", "MAP", "MEASURE", "MANAGE"):
+        assert f'href="#r-{notation}"' in contents
+    assert '<details class="fold"' in html and 'class="cov-bar"' in html
+    assert "framework.js" in html
+    assert not re.search(r"\b1 systems", html)
+    assert_accessible_page(html)
+
+
+def test_the_crosswalk_is_a_heat_map_with_the_relationship_mix(explorer):
+    url = "/crosswalk.json?source=eu-ai-act&target=nist-ai-rmf&rows=article"
+    matrix = explorer.get(url).get_json()["matrix"]
+    assert matrix["max"] == max(c["total"] for c in matrix["cells"])
+    for cell in matrix["cells"]:
+        assert 1 <= cell["level"] <= 5
+        assert sum(k["count"] for k in cell["mix"]) == cell["total"]
+        assert [k["relationship"] for k in cell["mix"]] == [
+            r for r in matrix["relationships"] if r in cell["by"]
+        ]
+    fullest = max(matrix["cells"], key=lambda c: c["total"])
+    assert fullest["level"] == 5
+    assert len({c["level"] for c in matrix["cells"]}) > 1  # not every cell the same shade
+    # Rows and columns without a mapping are listed apart, not drawn as empty lines.
+    with_cells = {c["row"] for c in matrix["cells"]}
+    assert {r["iri"] for r in matrix["rows"]} == with_cells
+    nist = explorer.get("/crosswalk.json?source=nist-ai-rmf&target=iso-iec-42001").get_json()
+    assert "3" in [r["notation"] for r in nist["matrix"]["unmapped"]["rows"]]
+    html = explorer.get(url.replace(".json", "")).get_data(as_text=True)
+    assert 'class="heat-legend"' in html and "heat-5" in html
+    assert 'class="axis-label"' in html  # titles beside the codes on both axes

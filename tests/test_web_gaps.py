@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from html import escape
 from urllib.parse import quote
 
-from page_checks import assert_accessible_page, csv_rows
+from page_checks import assert_accessible_page, csv_rows, visible_text
 from stkg.validate import validate
 from stkg.web.gaps import CSV_COLUMNS, gap_index
 
@@ -122,3 +124,89 @@ def test_a_long_group_shows_its_first_rows_and_links_to_all_of_them(explorer, mo
     own = explorer.get("/gaps.json?system=" + quote(busiest["iri"], safe="")).get_json()
     [mine] = own["groups"]
     assert mine["total"] == len(mine["results"]) > 1 and mine["more"] is None
+
+
+def _worst_first(group: dict) -> tuple:
+    """The order `/gaps` promises: most severe result, then more violations, warnings, infos."""
+    severities = group["severities"]
+    worst = next((i for i, s in enumerate(("Violation", "Warning", "Info")) if severities[s]), 3)
+    return (worst, -severities["Violation"], -severities["Warning"], -severities["Info"])
+
+
+def test_systems_come_worst_first_and_by_name_on_request(explorer):
+    data = explorer.get("/gaps.json?per_page=500").get_json()
+    assert data["sort"] == "priority"
+    keys = [_worst_first(g) for g in data["groups"]]
+    assert keys == sorted(keys)
+    assert data["groups"][0]["iri"] == EX + "NextBestOffer"  # ten gaps, eight violations
+    assert data["groups"][0]["severities"] == {"Violation": 8, "Warning": 1, "Info": 1}
+    by_name = explorer.get("/gaps.json?per_page=500&sort=name").get_json()["groups"]
+    assert [g["label"].lower() for g in by_name] == sorted(g["label"].lower() for g in by_name)
+    html = explorer.get("/gaps").get_data(as_text=True)
+    assert html.index("Next-best-offer marketing model") < html.index("AML transaction monitoring")
+    assert 'id="sort"' in html and 'value="priority" selected' in html
+    assert explorer.get("/gaps.json?sort=random").status_code == 400
+    assert explorer.get("/gaps.json?view=pie").status_code == 400
+
+
+def test_the_matrix_shows_each_systems_worst_severity_per_gap_type(explorer):
+    data = explorer.get("/gaps.json?view=matrix&per_page=500").get_json()
+    matrix = data["matrix"]
+    assert [r["iri"] for r in matrix["rows"]] == [g["iri"] for g in data["groups"]]
+    titles = [c["title"] for c in matrix["columns"]]
+    assert "Escalation path" in titles
+    assert not [t for t in titles if t.endswith("Shape")]  # shape titles, not shape names
+    rank = {"Violation": 0, "Warning": 1, "Info": 2}
+    for row, group in zip(matrix["rows"], data["groups"], strict=True):
+        for column, cell in zip(matrix["columns"], row["cells"], strict=True):
+            found = [r for r in group["results"] if r["shape"] == column["shape"]]
+            if not found:
+                assert cell is None
+                continue
+            assert cell["count"] == len(found)
+            assert cell["severity"] == min((r["severity"] for r in found), key=rank.get)
+    html = explorer.get("/gaps?view=matrix").get_data(as_text=True)
+    assert 'id="gap-matrix"' in html and "Escalation path" in html
+    assert_accessible_page(html)
+
+
+def test_high_risk_filter_keeps_only_gaps_of_high_risk_systems(explorer):
+    data = explorer.get("/gaps.json?tier=high-risk&severity=Violation&per_page=500").get_json()
+    systems = explorer.get("/systems.json?per_page=500").get_json()["systems"]
+    high = {
+        s["system"] for s in systems if "/tier/high-risk" in ((s["tier"] or {}).get("iri") or "")
+    }
+    assert {g["iri"] for g in data["groups"]} <= high and data["groups"]
+    assert all(r["severity"] == "Violation" for g in data["groups"] for r in g["results"])
+    html = explorer.get("/gaps?tier=high-risk").get_data(as_text=True)
+    assert "Only the gaps of high-risk systems" in html
+
+
+CURIE = re.compile(r"\b(?:stkg|stkgsh|ex|fw|skos|rdfs|owl|sh):[A-Za-z]")
+
+
+def test_messages_and_gap_types_read_as_words_not_iris(explorer):
+    data = explorer.get("/gaps.json?per_page=500").get_json()
+    results = [r for g in data["groups"] for r in g["results"]]
+    for result in results:
+        assert "https://" not in result["message"], result["message"]
+        assert not CURIE.search(result["message"]), result["message"]
+    separation = next(r for r in results if r["shape"] == SHAPES + "SeparationOfDutiesShape")
+    assert separation["message"].startswith("People Analytics team reviews the output")
+    assert "PeopleAnalyticsTeam" in separation["message_source"]  # the report's own text
+    impact = next(r for r in results if r["shape"] == SHAPES + "ImpactLevelShape")
+    assert "(high impact, medium impact or low impact)" in impact["message"]
+    facets = {f["value"]: f["label"] for f in data["facets"]["shape"]}
+    assert facets[SHAPES + "EscalationPathShape"] == "Escalation path"
+    text = visible_text(explorer.get("/gaps?per_page=500").get_data(as_text=True))
+    assert "https://" not in text and not CURIE.search(text)
+    _, rows = csv_rows(explorer.get("/gaps.csv"))
+    assert not [r for r in rows if "https://" in r["message"]]
+
+
+def test_clause_codes_carry_their_titles(explorer):
+    data = explorer.get("/gaps.json").get_json()
+    ref = next(q for g in data["groups"] for r in g["results"] for q in r["requirements"])
+    assert ref["label"] and ref["label"] != ref["notation"]
+    html = explorer.get("/gaps").get_data(as_text=True)
+    assert f'title="{escape(ref["label"])}">{ref["notation"]}</a>' in html

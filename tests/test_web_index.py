@@ -16,9 +16,9 @@ def test_start_page_shows_what_was_loaded(explorer, explorer_app):
     state = explorer_app.extensions["stkg"]
     counts = summarize(state["store"], state["project"])["counts"]
     for name, value in counts.items():
-        match = re.search(rf'id="count-{name}">(\d+)<', html)
+        match = re.search(rf'id="count-{name}">([\d,]+)<', html)
         assert match, f"count {name} missing from the page"
-        assert int(match.group(1)) == value
+        assert match.group(1) == f"{value:,}"  # with thousands separators
     assert "ontology/stkg.ttl" in html
 
 
@@ -102,5 +102,33 @@ def test_warming_builds_the_page_caches_before_the_first_visit(mini_project):
     state = app.extensions["stkg"]
     assert "gaps" not in state and "search" not in state
     warm(app)
-    assert {"gaps", "search", "portfolio", "summary", "classified"} <= set(state)
+    assert {"gaps", "search", "portfolio", "summary", "classified", "attention"} <= set(state)
     assert app.test_client().get("/systems.json").status_code == 200
+
+
+def test_the_dashboard_leads_with_what_needs_attention(explorer):
+    dashboard = explorer.get("/index.json").get_json()["dashboard"]
+    tiles = {t["key"]: t for t in dashboard["attention"]}
+    assert set(tiles) == {"high-risk-violations", "no-owner", "no-escalation", "eu-unmet"}
+    # Each tile counts what its link lists.
+    high = explorer.get(tiles["high-risk-violations"]["url"].replace("/gaps", "/gaps.json"))
+    assert high.get_json()["paging"]["total"] == tiles["high-risk-violations"]["count"] > 0
+    for key in ("no-owner", "no-escalation"):
+        listed = explorer.get(tiles[key]["url"].replace("/systems", "/systems.json")).get_json()
+        assert listed["paging"]["total"] == tiles[key]["count"] > 0
+    eu = explorer.get(tiles["eu-unmet"]["url"].replace("/gaps", "/gaps.json")).get_json()
+    pairs = {(g["iri"], s["iri"]) for g in eu["groups"] for r in g["results"] for s in r["systems"]}
+    assert len(pairs) == tiles["eu-unmet"]["count"] > 0
+    # The worst system is one click away, and it is the one /gaps lists first.
+    first = explorer.get("/gaps.json").get_json()["groups"][0]
+    assert dashboard["worst"][0]["iri"] == first["iri"]
+    html = explorer.get("/").get_data(as_text=True)
+    assert html.index('id="attention-h"') < html.index('id="c-impact-h"')
+    assert f'href="{dashboard["worst"][0]["url"]}"' in html
+
+
+def test_chart_tables_name_their_axes(explorer):
+    html = explorer.get("/").get_data(as_text=True)
+    assert '<th scope="col">Value</th>' not in html
+    for header in ("Impact level", "Lifecycle stage", "EU AI Act tier", "Severity", "Framework"):
+        assert f'<th scope="col">{header}</th>' in html

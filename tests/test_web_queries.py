@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from urllib.parse import quote
+
+from page_checks import visible_text
 
 EX = "https://w3id.org/stkg/example/acme/"
 
@@ -67,3 +70,23 @@ def test_a_bad_parameter_is_400_everywhere_with_a_clear_message(client):
 def test_an_unknown_query_is_404(client):
     assert client.get("/queries/nope").status_code == 404
     assert client.get("/queries/nope.json").status_code == 404
+
+
+def test_result_iris_link_to_the_apps_own_pages(client):
+    page = client.get("/queries/systems-without-escalation-path").get_data(as_text=True)
+    chatbot = quote(EX + "CustomerServiceChatbot", safe=":/")
+    assert re.search(
+        rf'<a href="/system\?iri={re.escape(chatbot)}"[^>]*>Customer-service chatbot</a>', page
+    )
+    assert "https://w3id.org" not in visible_text(page)
+
+
+def test_a_query_page_shows_one_page_of_rows(client):
+    data = client.get("/queries/systems-without-escalation-path.json").get_json()
+    total = len(data["results"]["bindings"])
+    assert total >= 2
+    first = client.get("/queries/systems-without-escalation-path?per_page=1").get_data(as_text=True)
+    assert first.count("<tr>") == 2  # the header and one row
+    assert f"Rows 1–1 of {total}" in first and 'rel="next"' in first
+    second = client.get("/queries/systems-without-escalation-path?per_page=1&page=2")
+    assert second.status_code == 200 and 'rel="prev"' in second.get_data(as_text=True)

@@ -59,3 +59,22 @@ def test_search_page_marks_the_match_and_is_accessible(explorer):
     html = explorer.get("/search?q=escalation").get_data(as_text=True)
     assert "<mark>" in html.lower() or "<mark>" in html
     assert_accessible_page(html)
+
+
+def test_the_system_comes_before_people_and_things_that_only_start_with_the_word(explorer):
+    hits = results(explorer, "loan")["results"]
+    assert hits[0]["label"] == "AI-based loan approval" and hits[0]["kind"] == "system"
+    kinds = {h["label"]: h["kind"] for h in hits}
+    assert kinds["Loan officers"] == "team"
+    assert kinds["Loan applicants"] == "stakeholder group"
+    labels = [h["label"] for h in hits]
+    assert labels.index("Loan officers") < labels.index(
+        "Authority to approve loans above EUR 50,000"
+    )
+    assert not [h for h in hits if h["kind"] == "resource" and h["label"].startswith("stakeholder")]
+
+
+def test_a_label_match_is_not_printed_twice_and_the_page_has_one_search_box(explorer):
+    html = explorer.get("/search?q=loan").get_data(as_text=True)
+    assert "label: <mark>" not in html and "label: AI-based" not in html
+    assert html.count('type="search"') == 1

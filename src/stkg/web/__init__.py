@@ -79,6 +79,11 @@ def create_app(
     app.register_blueprint(editor.blueprint)
     app.register_blueprint(openapi.blueprint)  # /openapi.json: every route above, described
 
+    from stkg.web.tables import counted, thousands
+
+    app.add_template_filter(thousands)  # the one number format: 10,015
+    app.add_template_filter(counted)  # "1 system", "2 systems"
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {"stkg_version": __version__}
@@ -88,11 +93,12 @@ def create_app(
 
 def warm(app: Flask) -> None:
     """Compute what the explorer pages cache (EU AI Act tiers, validation results, the
-    portfolio and search indexes, the counts on the start page) before the first visitor
+    portfolio and search indexes, the counts on the start page and framework pages) before the first visitor
     needs it: at 100,000 systems that is over a minute, which would otherwise fall on the
     first page view. `stkg serve` runs this in a background thread; pages that arrive
     earlier wait on the same locks, never compute twice."""
     from stkg.web.classification import ensure_classification
+    from stkg.web.frameworks import framework_data, frameworks_data
     from stkg.web.gaps import gap_index
     from stkg.web.index import dashboard_data, summary
     from stkg.web.portfolio import portfolio_index
@@ -100,8 +106,10 @@ def warm(app: Flask) -> None:
 
     with app.test_request_context():  # the dashboard's links need a request's URL adapter
         ensure_classification()
-        gap_index()
+        gap_index().worst_first()  # the order of /gaps and the dashboard's worst first
         portfolio_index().ordered("label", "asc")  # the table's default order
         search_index()
         summary()
         dashboard_data()  # the unfiltered facet counts
+        for framework in frameworks_data()["frameworks"]:  # their implementation counts
+            framework_data(framework["iri"])

@@ -14,9 +14,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
-from stkg.web.frameworks import frameworks_data, natural, resolve_framework
+from stkg.web.frameworks import frameworks_data, resolve_framework
 from stkg.web.tables import csv_response
-from stkg.web.terms import PREFIX_LINES, describe, iri_term, literal_term, store
+from stkg.web.terms import PREFIX_LINES, describe, iri_term, literal_term, requirement_order, store
 
 blueprint = Blueprint("crosswalk", __name__)
 
@@ -117,9 +117,14 @@ def crosswalk_data(
 
     def axis(iris: list[str]) -> list[dict[str, Any]]:
         items = [known[i].as_dict() for i in iris]
-        return sorted(items, key=lambda x: natural(x["notation"] or x["label"]))
+        return sorted(items, key=lambda x: requirement_order(x["notation"] or x["label"]))
 
-    rows, cols = axis(row_iris), axis(col_iris)
+    every_row, every_col = axis(row_iris), axis(col_iris)
+    # A heat map shows the rows and columns that have mappings; the others are listed.
+    rows = [r for r in every_row if any(k[0] == r["iri"] for k in cells)]
+    cols = [c for c in every_col if any(k[1] == c["iri"] for k in cells)]
+    top = max((c["total"] for c in cells.values()), default=0)
+    relationships = sorted({name for c in cells.values() for name in c["by"]}, key=_rel_order)
     data: dict[str, Any] = {
         "source": known[source].as_dict(),
         "target": known[target].as_dict(),
@@ -127,8 +132,25 @@ def crosswalk_data(
         "cols_kind": cols_kind,
         "rows": rows,
         "columns": cols,
+        "unmapped": {
+            "rows": [r for r in every_row if r not in rows],
+            "columns": [c for c in every_col if c not in cols],
+        },
+        "relationships": relationships,
+        "max": top,
         "cells": [
-            {"row": r["iri"], "col": c["iri"], **cells[(r["iri"], c["iri"])]}
+            {
+                "row": r["iri"],
+                "col": c["iri"],
+                **cells[(r["iri"], c["iri"])],
+                "level": _level(cells[(r["iri"], c["iri"])]["total"], top),
+                "mix": [
+                    {"relationship": name, "count": n, "share": round(n / total, 3)}
+                    for name in relationships
+                    if (n := cells[(r["iri"], c["iri"])]["by"].get(name))
+                    and (total := cells[(r["iri"], c["iri"])]["total"])
+                ],
+            }
             for r in rows
             for c in cols
             if (r["iri"], c["iri"]) in cells
@@ -144,6 +166,25 @@ def crosswalk_data(
             "mappings": mappings(source, target, rows_kind, cols_kind, row, col),
         }
     return data
+
+
+HEAT_LEVELS = 5  # shades of the heat map, darkest for the fullest cell
+# NIST IR 8477 relationships, closest first; any other sorts after them by name
+RELATIONSHIPS = ("equal", "subset of", "superset of", "intersects with", "no relationship")
+
+
+def _level(count: int, top: int) -> int:
+    """A cell's shade, 1 (one mapping) to `HEAT_LEVELS` (the fullest cell)."""
+    if not top:
+        return 0
+    return max(1, -(-count * HEAT_LEVELS // top))
+
+
+def _rel_order(name: str) -> tuple[int, str]:
+    for i, known in enumerate(RELATIONSHIPS):
+        if name.lower().startswith(known):
+            return (i, name)
+    return (len(RELATIONSHIPS), name)
 
 
 def mappings(
@@ -199,8 +240,8 @@ def mappings(
         )
     out.sort(
         key=lambda x: (
-            natural(x["source"]["notation"] or ""),
-            natural(x["target"]["notation"] or ""),
+            requirement_order(x["source"]["notation"] or ""),
+            requirement_order(x["target"]["notation"] or ""),
         )
     )
     return out

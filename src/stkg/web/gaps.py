@@ -9,8 +9,7 @@ after an update validates again.
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +26,26 @@ from rdflib import Graph
 
 from stkg.validate import SEVERITIES, ValidationReport, ValidationResult, validate
 from stkg.web.cache import per_store_version
+from stkg.web.classification import TIER_BASE
 from stkg.web.tables import choice_arg, csv_response, paging, query_string
-from stkg.web.terms import compact, describe, local_name, page_url
+from stkg.web.terms import (
+    compact,
+    describe,
+    local_name,
+    page_url,
+    requirement_order,
+    title,
+    words_for,
+)
 
 blueprint = Blueprint("gaps", __name__)
 
 GROUPS = ("system", "requirement")
+SORTS = ("priority", "name")  # worst first, or by name (systems) and framework order (clauses)
+VIEWS = ("list", "matrix")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+HIGH_RISK_NAME = "high-risk"  # the `tier` filter for both high-risk routes
+HIGH_RISK = {TIER_BASE + "high-risk-annex-i", TIER_BASE + "high-risk-annex-iii"}
 GROUP_ROWS = 20  # results shown per group; a longer group links to its own paged list
 CSV_COLUMNS = (
     "system",
@@ -58,6 +71,8 @@ class GapIndex:
     systems_by_framework: dict[str, set[str]] = field(default_factory=dict)
     systems_by_requirement: dict[str, set[str]] = field(default_factory=dict)
     error: str | None = None  # why validation could not run; the pages then show no gaps
+    titles: dict[str, str] | None = None  # gap type titles by shape, labelled on first use
+    _worst_first: list[str] | None = None  # systems, worst first, computed on first use
 
     @classmethod
     def build(cls, report: ValidationReport) -> GapIndex:
@@ -81,6 +96,25 @@ class GapIndex:
     def label(self, iri: str) -> str:
         return self.report.labels.get(iri) or compact(iri)
 
+    def worst_first(self) -> list[str]:
+        """Every system with gaps, worst first then by name: the unfiltered `/gaps` order,
+        sorted once per validation run (a page then slices it)."""
+        if self._worst_first is None:
+            by_name = sorted(self.by_system, key=lambda k: (self.label(k).lower(), k))
+            self._worst_first = sorted(by_name, key=lambda k: priority(self.by_system[k]))
+        return self._worst_first
+
+    def title(self, shape: str) -> str:
+        """A gap type's readable title: its shape's label ("Escalation path"), labelled
+        once per validation run for every shape with results."""
+        if self.titles is None:
+            known = describe(self.systems_by_shape)
+            self.titles = {
+                s: title(known[s].label if s in known else local_name(s))
+                for s in self.systems_by_shape
+            }
+        return self.titles.get(shape) or title(local_name(shape))
+
 
 def gap_index() -> GapIndex:
     """The app's validation results, computed on first use and after each store update."""
@@ -100,7 +134,11 @@ def _validated() -> GapIndex:
         return GapIndex(empty, error=f"{type(error).__name__}: {error}")
 
 
-def result_dict(result: ValidationResult, index: GapIndex) -> dict[str, Any]:
+def result_dict(
+    result: ValidationResult, index: GapIndex, words: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One result for a page: its message in words (`words`, from `terms.words_for`: the
+    IRIs and prefixed names in it replaced by labels), its gap type by title."""
     return {
         "systems": [{"iri": s, "label": index.label(s)} for s in result.systems],
         "focus_node": result.focus_node,
@@ -108,27 +146,46 @@ def result_dict(result: ValidationResult, index: GapIndex) -> dict[str, Any]:
         "severity": result.severity,
         "shape": result.source_shape,
         "shape_name": local_name(result.source_shape),
-        "message": result.message,
+        "shape_title": index.title(result.source_shape),
+        "message": (words or {}).get(result.message, result.message),
+        "message_source": result.message,
         "path": result.path,
         "value": result.value,
-        "requirements": [
-            {
-                "iri": r.iri,
-                "framework": r.framework,
-                "notation": r.notation,
-                "url": page_url(r.iri, "requirement", r.framework),
-            }
-            for r in result.requirements
-        ],
+        "requirements": [requirement_ref(r, index) for r in result.requirements],
     }
 
 
-def _selected(result: ValidationResult, filters: dict[str, str]) -> bool:
+def requirement_ref(ref: Any, index: GapIndex) -> dict[str, Any]:
+    return {
+        "iri": ref.iri,
+        "framework": ref.framework,
+        "notation": ref.notation,
+        "label": index.label(ref.iri),  # the title, shown on hover beside the code
+        "url": page_url(ref.iri, "requirement", ref.framework),
+    }
+
+
+def priority(results: list[ValidationResult]) -> tuple[int, ...]:
+    """Worst first: the most severe result, then the number of violations, warnings and
+    infos, each more first (a system with ten violations before one with two)."""
+    counts = Counter(r.severity for r in results)
+    worst = min((SEVERITY_RANK.get(r.severity, len(SEVERITIES)) for r in results), default=9)
+    return (worst, *(-counts.get(s, 0) for s in SEVERITIES), -len(results))
+
+
+def severity_counts(results: list[ValidationResult]) -> dict[str, int]:
+    counts = Counter(r.severity for r in results)
+    return {s: counts.get(s, 0) for s in SEVERITIES}
+
+
+def _selected(result: ValidationResult, filters: dict[str, str], tiered: set | None) -> bool:
     if filters.get("severity") and result.severity != filters["severity"]:
         return False
     if filters.get("shape") and result.source_shape != filters["shape"]:
         return False
     if filters.get("system") and filters["system"] not in result.systems:
+        return False
+    if tiered is not None and not tiered.intersection(result.systems):
         return False
     reqs = result.requirements
     if filters.get("framework") and all(r.framework != filters["framework"] for r in reqs):
@@ -137,16 +194,35 @@ def _selected(result: ValidationResult, filters: dict[str, str]) -> bool:
 
 
 def gap_filters() -> dict[str, str]:
-    names = ("severity", "shape", "system", "framework", "requirement")
+    names = ("severity", "shape", "system", "framework", "requirement", "tier")
     return {n: request.args.get(n, "").strip() for n in names if request.args.get(n, "").strip()}
 
 
-def gaps_data(group: str = "system", filters: dict[str, str] | None = None) -> dict[str, Any]:
+def systems_in_tier(tier: str) -> set[str]:
+    """Systems of an EU AI Act tier (an IRI), or of either high-risk route (`high-risk`)."""
+    from stkg.web.portfolio import portfolio_index  # the portfolio index needs the tiers
+
+    wanted = HIGH_RISK if tier == HIGH_RISK_NAME else {tier}
+    return {r.system for r in portfolio_index().rows if wanted.intersection(r.tier)}
+
+
+def selected_results(filters: dict[str, str]) -> list[ValidationResult]:
+    tiered = systems_in_tier(filters["tier"]) if filters.get("tier") else None
+    return [r for r in gap_index().report.results if _selected(r, filters, tiered)]
+
+
+def gaps_data(
+    group: str = "system",
+    filters: dict[str, str] | None = None,
+    sort: str = "priority",
+    view: str = "list",
+) -> dict[str, Any]:
     """The gap report: results matching `filters`, grouped by system or by requirement
-    (framework clause), one page of groups at a time."""
+    (framework clause), worst first (`sort="priority"`) or by name and framework order,
+    one page of groups at a time; `view="matrix"` adds a group × gap-type matrix."""
     filters = filters or {}
     index = gap_index()
-    results = [r for r in index.report.results if _selected(r, filters)]
+    results = selected_results(filters)
     groups: dict[str, list[ValidationResult]] = defaultdict(list)
     for result in results:
         if group == "system":
@@ -156,7 +232,13 @@ def gaps_data(group: str = "system", filters: dict[str, str] | None = None) -> d
             for req in result.requirements or ():
                 if not filters.get("framework") or req.framework == filters["framework"]:
                     groups[req.iri].append(result)
-    keys = sorted(groups, key=lambda k: _group_sort(k, groups[k], group, index))
+    if group == "system" and sort == "priority" and not filters:
+        keys = [k for k in index.worst_first() if k in groups]
+        keys += sorted(set(groups) - set(keys))  # results about no system, by focus node
+    else:
+        keys = sorted(groups, key=lambda k: _group_sort(k, groups[k], group, index))
+        if sort == "priority":
+            keys.sort(key=lambda k: priority(groups[k]))  # stable: ties keep name order
     page = paging()
     shown = keys[page.offset : page.offset + page.per_page]
     info = describe(
@@ -168,14 +250,15 @@ def gaps_data(group: str = "system", filters: dict[str, str] | None = None) -> d
         else `GROUP_ROWS`, and the group links to its own list (by system, which pages)."""
         return len(groups[key]) if filters.get(group) == key else GROUP_ROWS
 
-    counts = {s: 0 for s in SEVERITIES}
-    for result in results:
-        counts[result.severity] = counts.get(result.severity, 0) + 1
-    return {
+    words = words_for(r.message for key in shown for r in groups[key][: limit(key)])
+    data = {
         "group": group,
+        "sort": sort,
+        "view": view,
         "validation_error": index.error,
         "filters": filters,
-        "counts": counts,
+        "filter_labels": _filter_labels(filters, index),
+        "counts": severity_counts(results),
         "results": len(results),
         "paging": page.info(len(keys)),
         "groups": [
@@ -185,7 +268,8 @@ def gaps_data(group: str = "system", filters: dict[str, str] | None = None) -> d
                 "notation": info[key].notation if key in info else None,
                 "url": info[key].url if key in info else None,
                 "total": len(groups[key]),
-                "results": [result_dict(r, index) for r in groups[key][: limit(key)]],
+                "severities": severity_counts(groups[key]),
+                "results": [result_dict(r, index, words) for r in groups[key][: limit(key)]],
                 "more": (
                     url_for("gaps.gaps_page", **{**filters, group: key})
                     if len(groups[key]) > limit(key)
@@ -197,6 +281,50 @@ def gaps_data(group: str = "system", filters: dict[str, str] | None = None) -> d
         "frameworks": {iri: t.label for iri, t in info.items() if t.kind == "framework"},
         "facets": _facets(index),
     }
+    if view == "matrix":
+        data["matrix"] = _matrix(shown, groups, index)
+    return data
+
+
+def _matrix(
+    keys: list[str], groups: dict[str, list[ValidationResult]], index: GapIndex
+) -> dict[str, Any]:
+    """Rows (the page's groups) × gap types: each cell the worst severity of that type's
+    results in the row, and how many; columns ordered by how many rows have them."""
+    cells: dict[str, dict[str, dict[str, Any]]] = {}
+    columns: Counter[str] = Counter()
+    for key in keys:
+        row: dict[str, dict[str, Any]] = {}
+        for result in groups[key]:
+            cell = row.setdefault(result.source_shape, {"count": 0, "severity": result.severity})
+            cell["count"] += 1
+            if SEVERITY_RANK.get(result.severity, 9) < SEVERITY_RANK.get(cell["severity"], 9):
+                cell["severity"] = result.severity
+        columns.update(row.keys())
+        cells[key] = row
+    order = sorted(columns, key=lambda s: (-columns[s], index.title(s)))
+    return {
+        "columns": [{"shape": s, "title": index.title(s), "rows": columns[s]} for s in order],
+        "rows": [{"iri": k, "cells": [cells[k].get(s) for s in order]} for k in keys],
+    }
+
+
+def _filter_labels(filters: dict[str, str], index: GapIndex) -> dict[str, str]:
+    """What each filter picks, in words, for the page's "only the gaps of …" line."""
+    named = ("system", "requirement", "framework", "tier")
+    known = describe(v for n, v in filters.items() if n in named and v != HIGH_RISK_NAME)
+    out = {}
+    for name, value in filters.items():
+        if name == "tier" and value == HIGH_RISK_NAME:
+            out[name] = "high-risk systems"
+        elif name == "shape":
+            out[name] = index.title(value)
+        elif value in known:
+            info = known[value]
+            out[name] = f"{info.notation} {info.label}" if info.notation else info.label
+        else:
+            out[name] = value
+    return out
 
 
 def _group_sort(key: str, results: list[ValidationResult], group: str, index: GapIndex):
@@ -204,11 +332,7 @@ def _group_sort(key: str, results: list[ValidationResult], group: str, index: Ga
         return (index.label(key).lower(), key)
     notation = next((r.notation for x in results for r in x.requirements if r.iri == key), "")
     framework = next((r.framework for x in results for r in x.requirements if r.iri == key), "")
-    return (framework or "", _natural(notation or key))
-
-
-def _natural(text: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+    return (framework or "", requirement_order(notation or key))
 
 
 def _facets(index: GapIndex) -> dict[str, list[dict[str, Any]]]:
@@ -217,8 +341,8 @@ def _facets(index: GapIndex) -> dict[str, list[dict[str, Any]]]:
     return {
         "severity": [{"value": s, "label": s} for s in SEVERITIES],
         "shape": [
-            {"value": s, "label": local_name(s), "systems": len(v)}
-            for s, v in sorted(index.systems_by_shape.items(), key=lambda i: local_name(i[0]))
+            {"value": s, "label": index.title(s), "systems": len(v)}
+            for s, v in sorted(index.systems_by_shape.items(), key=lambda i: index.title(i[0]))
         ],
         "framework": [
             {"value": f, "label": frameworks[f].label, "systems": len(v)}
@@ -228,12 +352,13 @@ def _facets(index: GapIndex) -> dict[str, list[dict[str, Any]]]:
 
 
 def csv_rows(filters: dict[str, str]) -> list[dict[str, Any]]:
-    """One row per result and system: the same results as the page, unpaged."""
+    """One row per result and system: the same results as the page, unpaged; messages in
+    words, as on the page (the shape keeps its name, for whoever reads the shapes)."""
     index = gap_index()
     rows = []
-    for result in index.report.results:
-        if not _selected(result, filters):
-            continue
+    selected = selected_results(filters)
+    words = words_for(r.message for r in selected)
+    for result in selected:
         for system in result.systems or ("",):
             rows.append(
                 {
@@ -242,7 +367,7 @@ def csv_rows(filters: dict[str, str]) -> list[dict[str, Any]]:
                     "focus_node": result.focus_node,
                     "severity": result.severity,
                     "shape": compact(result.source_shape),
-                    "message": result.message,
+                    "message": words.get(result.message, result.message),
                     "path": compact(result.path) if result.path else "",
                     "value": result.value,
                     "requirements": [r.notation or r.iri for r in result.requirements],
@@ -252,15 +377,24 @@ def csv_rows(filters: dict[str, str]) -> list[dict[str, Any]]:
     return rows
 
 
+def _page_data() -> dict[str, Any]:
+    return gaps_data(
+        choice_arg("group", GROUPS, "system"),
+        gap_filters(),
+        choice_arg("sort", SORTS, "priority"),
+        choice_arg("view", VIEWS, "list"),
+    )
+
+
 @blueprint.get("/gaps")
 def gaps_page() -> str:
-    data = gaps_data(choice_arg("group", GROUPS, "system"), gap_filters())
+    data = _page_data()
     return render_template("gaps.html", data=data, args=request.args, query_string=query_string)
 
 
 @blueprint.get("/gaps.json")
 def gaps_json() -> Response:
-    return jsonify(gaps_data(choice_arg("group", GROUPS, "system"), gap_filters()))
+    return jsonify(_page_data())
 
 
 @blueprint.get("/gaps.csv")

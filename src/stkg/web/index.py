@@ -19,13 +19,27 @@ from stkg.summary import summarize
 from stkg.validate import SEVERITIES
 from stkg.web.cache import per_store_version
 from stkg.web.classification import ensure_classification
-from stkg.web.gaps import gap_index
+from stkg.web.gaps import (
+    HIGH_RISK_NAME,
+    GapIndex,
+    gap_index,
+    severity_counts,
+    systems_in_tier,
+)
 from stkg.web.systems import facet_counts
-from stkg.web.terms import describe
+from stkg.web.terms import FRAMEWORK_BASE, describe
 
 blueprint = Blueprint("index", __name__)
 
 TONES = {"Violation": "bad", "Warning": "warn", "Info": "info"}
+SHAPES = "https://w3id.org/stkg/shapes#"
+EU_AI_ACT = FRAMEWORK_BASE + "eu-ai-act"
+WORST = 5  # systems listed under "needs attention first"
+# Gap types a governance lead asks about by name: (key, label, shape)
+MISSING = (
+    ("no-owner", "Systems without an accountable owner", SHAPES + "AccountableOwnerShape"),
+    ("no-escalation", "Systems without an escalation path", SHAPES + "EscalationPathShape"),
+)
 
 
 def dashboard_data() -> dict[str, Any]:
@@ -46,6 +60,8 @@ def dashboard_data() -> dict[str, Any]:
             by_framework[framework] += 1
     labels = describe(by_framework)
     return {
+        "attention": attention(index),
+        "worst": worst_systems(index),
         "systems_by_impact": facet("impact"),
         "systems_by_stage": facet("stage"),
         "systems_by_tier": facet("tier"),
@@ -73,6 +89,66 @@ def dashboard_data() -> dict[str, Any]:
         "systems_with_gaps": len(index.by_system),
         "open_gaps": len(index.report.results),
     }
+
+
+def attention(index: GapIndex) -> list[dict[str, Any]]:
+    """The numbers a governance lead asks for first, each a link to the list it counts;
+    counted once per version of the store."""
+    counts = per_store_version("attention", lambda: _attention_counts(index))
+    tiles = [
+        {
+            "key": "high-risk-violations",
+            "label": "High-risk systems with open violations",
+            "url": url_for("gaps.gaps_page", tier=HIGH_RISK_NAME, severity="Violation"),
+        },
+        *(
+            {"key": key, "label": label, "url": url_for("systems.systems_page", shape=shape)}
+            for key, label, shape in MISSING
+        ),
+        {
+            "key": "eu-unmet",
+            "label": "EU AI Act obligations unmet (system × article)",
+            "url": url_for(
+                "gaps.gaps_page", framework=EU_AI_ACT, severity="Violation", group="requirement"
+            ),
+        },
+    ]
+    for tile in tiles:
+        tile["count"] = counts[tile["key"]]
+        tile["tone"] = "bad" if tile["count"] else "ok"
+    return tiles
+
+
+def _attention_counts(index: GapIndex) -> dict[str, int]:
+    violating = {s for r in index.report.results if r.severity == "Violation" for s in r.systems}
+    high_risk = systems_in_tier(HIGH_RISK_NAME) & violating
+    unmet = {
+        (system, req.iri)
+        for r in index.report.results
+        if r.severity == "Violation"
+        for req in r.requirements
+        if req.framework == EU_AI_ACT
+        for system in r.systems
+    }
+    return {
+        "high-risk-violations": len(high_risk),
+        **{key: len(index.systems_by_shape.get(shape, ())) for key, _, shape in MISSING},
+        "eu-unmet": len(unmet),
+    }
+
+
+def worst_systems(index: GapIndex) -> list[dict[str, Any]]:
+    """The systems with the worst gaps, worst first (the order of `/gaps`)."""
+    ranked = [(s, index.by_system[s]) for s in index.worst_first()[:WORST]]
+    return [
+        {
+            "iri": system,
+            "label": index.label(system),
+            "url": url_for("system.system_page", iri=system),
+            "severities": severity_counts(results),
+        }
+        for system, results in ranked
+    ]
 
 
 def summary() -> dict[str, Any]:

@@ -72,6 +72,9 @@ GAP_FILTERS = [
     _choice("severity", "only this severity", ("Violation", "Warning", "Info")),
     *(_query(n, f"only gaps of this {n} (IRI)") for n in ("shape", "system", "framework")),
     _query("requirement", "only gaps against this requirement (IRI)"),
+    _query("tier", "only gaps of systems in this EU AI Act tier (IRI, or `high-risk`)"),
+    _choice("sort", "order of the groups: worst first, or by name", ("priority", "name")),
+    _choice("view", "a list per group, or a matrix by gap type", ("list", "matrix")),
     *PAGING,
 ]
 IRI = _query("iri", "the IRI", required=True)
@@ -175,7 +178,10 @@ ROUTES: dict[str, dict[str, Any]] = {
     },
     "queries.query_list": {"summary": "the named queries"},
     "queries.query_list_json": {"summary": "the named queries"},
-    "queries.query_page": {"summary": "run a named query", "params": [QUERY_VALUES]},
+    "queries.query_page": {
+        "summary": "run a named query (the table shows one page of rows)",
+        "params": [QUERY_VALUES, *PAGING],
+    },
     "queries.query_json": {"summary": "run a named query", "params": [QUERY_VALUES]},
     "queries.query_csv": {"summary": "run a named query", "params": [QUERY_VALUES]},
     "assets.asset": {"summary": "a front-end library file", "answers": ("*/*",)},

@@ -17,6 +17,8 @@ from stkg.errors import ProjectError, StkgError
 from stkg.queries import NamedQuery, ParameterError, find_query, named_queries
 from stkg.results import shorten
 from stkg.web.sparql import answer_error, run_query
+from stkg.web.tables import paging
+from stkg.web.terms import TermInfo, describe, resource_url
 
 blueprint = Blueprint("queries", __name__)
 
@@ -91,8 +93,12 @@ def answer_json(answer: Any) -> dict[str, Any]:
     return out
 
 
+PAGE_ARGS = ("format", "page", "per_page")  # the page's own, never a query's parameters
+PER_PAGE = 100  # rows per HTML page; the JSON and CSV twins carry the whole answer
+
+
 def _values() -> dict[str, str]:
-    return {k: v for k, v in request.args.items() if k != "format"}
+    return {k: v for k, v in request.args.items() if k not in PAGE_ARGS}
 
 
 @blueprint.get("/queries")
@@ -118,7 +124,12 @@ def query_page(name: str) -> Response | str:
         failed = answer_error(exc)
         data = {"query": query.as_dict(), "values": values, "missing": [], "error": str(exc)}
         return Response(render_template("query.html", data=data, cells=[]), failed.status_code)
-    cells = [[_cell(t, query.prefixes) for t in row] for row in data.pop("_rows", [])]
+    rows = data.pop("_rows", [])
+    page = paging(PER_PAGE)
+    shown = rows[page.offset : page.offset + page.per_page]
+    known = describe(t.value for row in shown for t in row if isinstance(t, ox.NamedNode))
+    cells = [[_cell(t, query.prefixes, known) for t in row] for row in shown]
+    data["paging"] = page.info(len(rows))
     return render_template("query.html", data=data, cells=cells)
 
 
@@ -163,10 +174,20 @@ def query_csv(name: str) -> Response:
     return response
 
 
-def _cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | None, prefixes: dict[str, str]) -> dict:
+def _cell(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | None,
+    prefixes: dict[str, str],
+    known: dict[str, TermInfo],
+) -> dict:
+    """A table cell: an IRI as its label, linked to the app's own page for it (a system to
+    its system page, a requirement to its framework row, anything else to `/resource`)."""
     if term is None:
         return {"text": "", "iri": None}
-    return {
-        "text": shorten(term, prefixes),
-        "iri": term.value if isinstance(term, ox.NamedNode) else None,
-    }
+    if isinstance(term, ox.NamedNode):
+        info = known.get(term.value)
+        return {
+            "text": info.label if info else shorten(term, prefixes),
+            "iri": term.value,
+            "url": info.url if info else resource_url(term.value),
+        }
+    return {"text": shorten(term, prefixes), "iri": None}

@@ -3,13 +3,17 @@
 Oxigraph has no full-text index, so the app keeps its own: every label, notation and
 definition, lower-cased, built by one query the first time someone searches and again after
 an update through the endpoint. A search is a substring scan of that list (about a million
-texts a second), ranked exact match, then prefix, then anywhere, labels before definitions;
-at most `MAX_HITS` resources are ranked and one page of them is shown.
+texts a second). Ranked as an analyst looks for things: labels and notations before
+definitions; then an exact match, a whole-word match, a prefix, anywhere; then by kind —
+systems, then people, controls and requirements, then the rest. So "loan" finds the loan
+approval system before "Loan officers" and both before "loans". At most `MAX_HITS`
+resources are ranked and one page of them is shown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -34,12 +38,43 @@ FIELDS = {
 }
 
 
+# What a hit is, most specific first (a person is also an agent), and its rank among kinds.
+KINDS = (
+    ("system", "stkg:SocialTechnicalSystem", 0),
+    ("person", "stkg:Person", 1),
+    ("team", "stkg:Team", 1),
+    ("stakeholder group", "stkg:StakeholderGroup", 1),
+    ("agent", "stkg:Agent", 1),
+    ("control", "stkg:Control", 2),
+    ("policy", "stkg:Policy", 2),
+    ("governance measure", "stkg:GovernanceMeasure", 2),
+    ("requirement", "stkg:Requirement", 3),
+    ("framework", "stkg:Framework", 3),
+    ("process", "stkg:Process", 4),
+    ("component", "stkg:TechnicalComponent", 4),
+    ("decision", "stkg:Decision", 4),
+    ("context of use", "stkg:ContextOfUse", 4),
+    ("mapping", "stkg:Mapping", 5),
+    ("class", "owl:Class", 6),
+    ("property", "rdf:Property", 6),
+    ("property", "owl:ObjectProperty", 6),
+    ("property", "owl:DatatypeProperty", 6),
+    ("shape", "sh:NodeShape", 6),
+    ("shape", "sh:PropertyShape", 6),
+)
+OTHER = ("resource", 5)
+
+
 @dataclass
 class SearchIndex:
     iris: list[str]
     fields: list[str]
     texts: list[str]  # the original text
     lowered: list[str]
+    kinds: dict[str, tuple[str, int]] = field(default_factory=dict)  # IRI -> (kind, rank)
+
+    def kind(self, iri: str) -> tuple[str, int]:
+        return self.kinds.get(iri, OTHER)
 
 
 def search_index() -> SearchIndex:
@@ -60,7 +95,25 @@ def _build() -> SearchIndex:
         index.fields.append(names[p.value])
         index.texts.append(o.value)
         index.lowered.append(o.value.lower())
+    index.kinds = _kinds(set(index.iris))
     return index
+
+
+def _kinds(iris: set[str]) -> dict[str, tuple[str, int]]:
+    """The kind of every indexed resource, in one query (subclasses count: a user's own
+    kind of team is a team)."""
+    order = {expand(cls): (i, name, rank) for i, (name, cls, rank) in enumerate(KINDS)}
+    text = (
+        PREFIX_LINES
+        + "SELECT DISTINCT ?s ?kind WHERE { VALUES ?kind { "
+        + " ".join(cls for _, cls, _ in KINDS)
+        + " } ?class rdfs:subClassOf* ?kind . ?s a ?class FILTER(isIRI(?s)) }"
+    )
+    best: dict[str, tuple[int, str, int]] = {}
+    for s, kind in store().query(text).rows:
+        if s.value in iris and (s.value not in best or order[kind.value] < best[s.value]):
+            best[s.value] = order[kind.value]
+    return {iri: (name, rank) for iri, (_, name, rank) in best.items()}
 
 
 def expand(prefixed: str) -> str:
@@ -77,8 +130,9 @@ def search_data(q: str) -> dict[str, Any]:
         data["message"] = f"Type at least {MIN_LENGTH} characters." if q else None
         return data
     needle = q.lower()
+    whole_word = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
     index = search_index()
-    best: dict[str, tuple[tuple[int, int, int], int]] = {}
+    best: dict[str, tuple[tuple[int, ...], int]] = {}
     matched = set()
     for i, text in enumerate(index.lowered):
         if needle not in text:
@@ -87,8 +141,14 @@ def search_data(q: str) -> dict[str, Any]:
         matched.add(iri)
         if iri not in best and len(best) >= MAX_HITS:
             continue
-        where = 0 if text == needle else 1 if text.startswith(needle) else 2
-        key = (where, FIELDS[index.fields[i]][1], len(text))
+        weight = FIELDS[index.fields[i]][1]
+        key = (
+            weight > 2,  # a label or notation before a definition
+            _match(text, needle, whole_word),
+            index.kind(iri)[1],
+            weight,
+            len(text),
+        )
         if iri not in best or key < best[iri][0]:
             best[iri] = (key, i)
     ranked = sorted(best.items(), key=lambda item: (item[1][0], item[0]))
@@ -99,12 +159,25 @@ def search_data(q: str) -> dict[str, Any]:
     data["results"] = [
         {
             **known[iri].as_dict(),
+            "kind": index.kind(iri)[0],
             "field": index.fields[i],
             "match": _excerpt(index.texts[i], needle),
+            "same_as_label": index.texts[i] in (known[iri].label, known[iri].notation),
         }
         for iri, (_, i) in shown
     ]
     return data
+
+
+def _match(text: str, needle: str, whole_word: re.Pattern[str]) -> int:
+    """0 the whole text, 1 a whole word in it, 2 its start, 3 a word's start, 4 anywhere."""
+    if text == needle:
+        return 0
+    if whole_word.search(text):
+        return 1
+    if text.startswith(needle):
+        return 2
+    return 3 if re.search(r"(?<!\w)" + re.escape(needle), text) else 4
 
 
 def _excerpt(text: str, needle: str, width: int = 160) -> dict[str, str]:

@@ -23,7 +23,7 @@ from stkg.web.classification import (
     ensure_classification,
     explanations,
 )
-from stkg.web.gaps import gap_index, result_dict
+from stkg.web.gaps import SEVERITY_RANK, gap_index, result_dict, severity_counts
 from stkg.web.portfolio import ORDERS
 from stkg.web.quality import resource_notes
 from stkg.web.terms import (
@@ -32,8 +32,10 @@ from stkg.web.terms import (
     SYSTEM_CLASS,
     describe,
     iri_term,
+    requirement_order,
     store,
     term_info,
+    words_for,
 )
 
 blueprint = Blueprint("system", __name__)
@@ -163,6 +165,15 @@ def system_data(iri: str) -> dict[str, Any]:
             ],
         }
 
+    def agents(name: str) -> list[Term]:
+        """The system's agents in a role; a decision-maker recorded on the decision it
+        supports counts too, so the People list never says "none" under a named one."""
+        found = list(facts.objects(name))
+        if name == "hasDecisionMaker":
+            for decision in facts.objects("supportsDecision"):
+                found += [a for a in facts.of(decision, "decisionMaker") if a not in found]
+        return found
+
     policies = []
     coverage: dict[str, dict[str, Any]] = {}
     for node in facts.objects("governedBy"):
@@ -179,10 +190,14 @@ def system_data(iri: str) -> dict[str, Any]:
         entry["framework"] = (
             framework_info[scheme].as_dict() if scheme in framework_info else {"label": "other"}
         )
-        entry["requirements"].sort(key=lambda r: r.get("notation") or r["text"])
+        entry["requirements"].sort(key=lambda r: requirement_order(r.get("notation") or r["text"]))
 
     index = gap_index()
-    gaps = [result_dict(r, index) for r in index.by_system.get(iri, [])]
+    results = sorted(  # worst first, as on /gaps
+        index.by_system.get(iri, []), key=lambda r: SEVERITY_RANK.get(r.severity, 9)
+    )
+    words = words_for(r.message for r in results)
+    gaps = [result_dict(r, index, words) for r in results]
     ranked = sorted(
         facts.objects("euAIActTier"),
         key=lambda x: TIERS.index(x.value) if x.value in TIERS else len(TIERS),
@@ -195,8 +210,12 @@ def system_data(iri: str) -> dict[str, Any]:
         "comment": [
             t(x) for x in facts.out.get("http://www.w3.org/2000/01/rdf-schema#comment", [])
         ],
+        "summary": {
+            "severities": severity_counts(results),
+            "owners": [t(a) for a in facts.objects("hasOwner")],
+        },
         "people": [
-            {"role": title, "agents": [{**t(a), "types": types(a)} for a in facts.objects(name)]}
+            {"role": title, "agents": [{**t(a), "types": types(a)} for a in agents(name)]}
             for title, name in PEOPLE
         ],
         "responsibilities": [

@@ -164,7 +164,7 @@ def gap_facets(
     info = describe(gaps.systems_by_framework)
     facets: dict[str, list[dict[str, Any]]] = {}
     for name, pools, label in (
-        ("shape", gaps.systems_by_shape, lambda s: s.rsplit("#", 1)[-1]),
+        ("shape", gaps.systems_by_shape, gaps.title),
         ("framework", gaps.systems_by_framework, lambda f: info[f].label),
     ):
         others = {k: v for k, v in filters.items() if k != name}

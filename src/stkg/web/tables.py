@@ -84,6 +84,19 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def thousands(value: Any) -> str:
+    """A whole number with thousands separators (10,015); anything else as it is. The one
+    number format of the explorer's pages (the Jinja filter `thousands`)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "" if value is None else str(value)
+    return f"{value:,}"
+
+
+def counted(value: int, noun: str, plural: str | None = None) -> str:
+    """ "1 system", "2 systems", "10,015 systems" (the Jinja filter `counted`)."""
+    return f"{thousands(value)} {noun if value == 1 else plural or noun + 's'}"
+
+
 def query_string(args: Mapping[str, str], **changes: Any) -> str:
     """The current parameters with some changed (None drops one): for sort and page links."""
     merged = {k: v for k, v in args.items() if v not in ("", None)}

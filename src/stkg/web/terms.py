@@ -50,6 +50,18 @@ _KINDS = {
     "framework": STKG + "Framework",
     "requirement": STKG + "Requirement",
 }
+# The element of a social-technical system a resource belongs to (the neighbourhood graph
+# colours by it), most specific first: a control is a policy, a human review a process.
+ELEMENTS = {
+    "system": SYSTEM_CLASS,
+    "people": STKG + "Agent",
+    "technology": STKG + "TechnicalComponent",
+    "processes": STKG + "Process",
+    "policies": STKG + "GovernanceMeasure",  # policies, rules, standards, controls, RACI
+    "context": STKG + "ContextOfUse",
+    "requirements": STKG + "Requirement",
+    "frameworks": STKG + "Framework",
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,7 @@ class TermInfo:
     kind: str  # "system", "framework", "requirement", "resource"; "literal", "blank"
     notation: str | None = None
     scheme: str | None = None
+    element: str | None = None  # a key of ELEMENTS, or None for anything else
 
     @property
     def url(self) -> str | None:
@@ -75,6 +88,7 @@ class TermInfo:
             "kind": self.kind,
             "notation": self.notation,
             "url": self.url,
+            "element": self.element,
         }
 
 
@@ -132,6 +146,13 @@ def literal_term(text: str) -> str:
 def values(variable: str, iris: Iterable[str]) -> str:
     """A VALUES block binding `variable` to each IRI."""
     return f"VALUES ?{variable} {{ {' '.join(iri_term(i) for i in iris if is_iri(i))} }}"
+
+
+def pair_values(names: tuple[str, str], pairs: Iterable[tuple[str, str]]) -> str:
+    """A VALUES block binding two variables to pairs of IRIs (a list of pairs binds no
+    other way), each written by pyoxigraph, which escapes it."""
+    rows = " ".join(f"({iri_term(a)} {iri_term(b)})" for a, b in pairs)
+    return f"VALUES (?{names[0]} ?{names[1]}) {{ {rows} }}"
 
 
 def compact(iri: str) -> str:
@@ -193,7 +214,9 @@ def describe(iris: Iterable[str]) -> dict[str, TermInfo]:
         OPTIONAL { ?x skos:notation ?notation }
         OPTIONAL { ?x skos:inScheme|skos:topConceptOf ?scheme }
         OPTIONAL {
-          VALUES ?kind { stkg:SocialTechnicalSystem stkg:Framework stkg:Requirement }
+          VALUES ?kind { stkg:SocialTechnicalSystem stkg:Framework stkg:Requirement
+                         stkg:Agent stkg:TechnicalComponent stkg:Process stkg:GovernanceMeasure
+                         stkg:ContextOfUse }
           ?x a ?class . ?class rdfs:subClassOf* ?kind
         }
       }"""
@@ -231,7 +254,8 @@ def _info(iri: str, entry: dict) -> TermInfo:
     scheme = min(entry["schemes"]) if entry.get("schemes") else None
     if label is None:
         label = notation or compact(iri)
-    return TermInfo(iri, label, kind, notation, scheme)
+    element = next((name for name, cls in ELEMENTS.items() if cls in entry["kinds"]), None)
+    return TermInfo(iri, label, kind, notation, scheme, element)
 
 
 def term_info(term: ox.NamedNode | ox.BlankNode | ox.Literal | None, known: dict) -> dict:
@@ -249,3 +273,93 @@ def term_info(term: ox.NamedNode | ox.BlankNode | ox.Literal | None, known: dict
     elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
         out["datatype"] = compact(term.datatype.value)
     return out
+
+
+# An IRI or a prefixed name (of a prefix the app knows) inside text meant for people, as
+# SHACL messages carry them ("{$this} reviews…", "stkg:HighImpact"). Trailing punctuation
+# ends the IRI: "…/PeopleAnalyticsTeam: the review" names PeopleAnalyticsTeam.
+_IN_TEXT = re.compile(
+    r"(?P<iri>https?://[^\s<>\"'(),;]*[^\s<>\"'(),;.:!?])"
+    r"|(?<![\w/#:])(?P<curie>(?:" + "|".join(map(re.escape, PREFIXES)) + r"):[A-Za-z_][\w-]*)"
+)
+BATCH = 500  # IRIs per describe() query when labelling many texts
+
+
+def named_in(text: str) -> list[str]:
+    """The IRIs that `text` names, written out or as prefixed names."""
+    out = []
+    for match in _IN_TEXT.finditer(text or ""):
+        out.append(match["iri"] or _expanded(match["curie"]))
+    return out
+
+
+def _expanded(curie: str) -> str:
+    prefix, _, name = curie.partition(":")
+    return PREFIXES[prefix] + name
+
+
+def in_words(text: str, known: dict[str, TermInfo]) -> str:
+    """`text` with every IRI or prefixed name in it replaced by the label of what it names
+    (`known`, from `describe(named_in(text))`); one without a label keeps its local name,
+    never the IRI: a person reads "Marketing Analytics team", not its IRI."""
+
+    def label(match: re.Match[str]) -> str:
+        iri = match["iri"] or _expanded(match["curie"])
+        info = known.get(iri)
+        if info is not None and info.label != compact(iri) and info.label != iri:
+            return info.label
+        return local_name(iri)
+
+    return _IN_TEXT.sub(label, text or "")
+
+
+def words_for(texts: Iterable[str]) -> dict[str, str]:
+    """Each distinct text in words (`in_words`), labelling every IRI they name together,
+    `BATCH` at a time: one query per few hundred names, not one per text."""
+    distinct = {t for t in texts if t}
+    names = sorted({iri for t in distinct for iri in named_in(t)})
+    known: dict[str, TermInfo] = {}
+    for start in range(0, len(names), BATCH):
+        known.update(describe(names[start : start + BATCH]))
+    return {t: in_words(t, known) for t in distinct}
+
+
+def title(label: str) -> str:
+    """A label as a heading or column title: "escalation path" → "Escalation path"."""
+    return label[:1].upper() + label[1:] if label else label
+
+
+# The order of the words that name a framework's parts, where that is not the alphabet's:
+# NIST AI RMF's functions (AI 100-1 section 5), and the EU AI Act's chapters and articles
+# before its annexes. Numbers come before unknown words (ISO/IEC 42001 clauses 4–10 before
+# Annex A's "A.5"), after the functions (the trustworthiness section "3" after MANAGE).
+WORD_ORDER = {"GOVERN": 0, "MAP": 1, "MEASURE": 2, "MANAGE": 3, "Chapter": 20, "Art": 21}
+NUMBER_RANK, WORD_RANK, ANNEX_RANK = 10, 30, 40
+ROMAN = re.compile(r"^(?=[MDCLXVI])M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})$")
+
+
+def requirement_order(notation: str) -> tuple:
+    """Sort key for requirement codes in the framework's own order: GOVERN, MAP, MEASURE,
+    MANAGE; GOVERN 1.10 after GOVERN 1.9; Chapter IX after Chapter V (Roman numerals read
+    as numbers); articles before annexes."""
+    key = []
+    for token in re.findall(r"\d+|[A-Za-z]+", notation or ""):
+        if token.isdigit():
+            key.append((NUMBER_RANK, int(token), ""))
+        elif token in WORD_ORDER:
+            key.append((WORD_ORDER[token], 0, ""))
+        elif key and ROMAN.match(token):  # "Chapter IX", "Annex III": a number in Roman
+            key.append((NUMBER_RANK, _roman(token), ""))
+        elif token == "Annex":
+            key.append((ANNEX_RANK, 0, ""))
+        else:
+            key.append((WORD_RANK, 0, token.lower()))
+    return tuple(key)
+
+
+def _roman(text: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for here, after in zip(text, [*text[1:], ""], strict=True):
+        total += -values[here] if after and values[after] > values[here] else values[here]
+    return total

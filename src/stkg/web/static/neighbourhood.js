@@ -10,7 +10,20 @@
   var rootIri = section.getAttribute("data-iri");
   var jsonUrl = section.getAttribute("data-resource-json") || "/resource.json";
   var MAX_NEW = 60; // new nodes per expansion; the node's page lists the rest
-  var COLOURS = { system: "#0b5cad", requirement: "#1a7f37", framework: "#8250df", resource: "#57606a" };
+  // Colour by the element of a social-technical system (stkg.web.terms.ELEMENTS).
+  var ELEMENTS = [
+    ["system", "the system", "#0b5cad"], ["people", "people", "#bf3989"],
+    ["technology", "technology", "#8250df"], ["processes", "processes", "#9a6700"],
+    ["policies", "policies and controls", "#1a7f37"], ["context", "context of use", "#0a7d8c"],
+    ["requirements", "framework requirements", "#cf222e"], ["frameworks", "frameworks", "#6e40c9"],
+    ["other", "other", "#8c959f"],
+  ];
+  var COLOURS = {};
+  ELEMENTS.forEach(function (e) { COLOURS[e[0]] = e[2]; });
+  // Links that belong to the graph's bookkeeping, not to the governance picture.
+  var RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+  var HIDDEN = [RDF + "type", RDF + "subject", RDF + "predicate", RDF + "object"];
+  function shown(property) { return HIDDEN.indexOf(property && property.iri) < 0; }
 
   var wrap = document.createElement("div");
   wrap.className = "nb-graph-wrap";
@@ -41,7 +54,18 @@
   list.id = "nb-nodes";
   list.className = "nb-nodes";
   details.append(summary, list);
-  wrap.append(help, container, status, details);
+  var legend = document.createElement("ul");
+  legend.className = "nb-legend";
+  legend.setAttribute("aria-label", "Colours of the graph");
+  ELEMENTS.forEach(function (e) {
+    var li = document.createElement("li");
+    var swatch = document.createElement("span");
+    swatch.className = "nb-swatch";
+    swatch.style.background = e[2];
+    li.append(swatch, " " + e[1]);
+    legend.append(li);
+  });
+  wrap.append(help, legend, container, status, details);
   var fallback = section.querySelector(".neighbourhood-links");
   section.insertBefore(wrap, fallback || null);
 
@@ -52,19 +76,24 @@
     maxZoom: 3,
     style: [
       { selector: "node", style: {
-        "background-color": function (n) { return COLOURS[n.data("kind")] || COLOURS.resource; },
+        "background-color": function (n) { return COLOURS[n.data("element")] || COLOURS.other; },
         "label": "data(label)", "font-size": 10, "color": "#1b1f24",
-        "text-valign": "bottom", "text-margin-y": 4, "text-wrap": "ellipsis",
-        "text-max-width": 120, "width": 18, "height": 18 } },
+        "text-valign": "bottom", "text-margin-y": 4, "text-wrap": "wrap",
+        "text-max-width": 96, "text-background-color": "#ffffff",
+        "text-background-opacity": 0.85, "text-background-padding": 1,
+        "width": 18, "height": 18 } },
       { selector: "node.expanded", style: { "border-width": 3, "border-color": "#1b1f24" } },
       { selector: "node.root", style: { "width": 28, "height": 28, "font-weight": "bold" } },
       { selector: "node:selected", style: { "border-width": 4, "border-color": "#f5a623" } },
       { selector: "edge", style: {
-        "width": 1.5, "line-color": "#8c959f", "target-arrow-color": "#8c959f",
+        "width": 1.5, "line-color": "#c4cad1", "target-arrow-color": "#c4cad1",
         "target-arrow-shape": "triangle", "curve-style": "bezier",
-        "label": "data(label)", "font-size": 8, "color": "#4a5563",
+        "font-size": 8, "color": "#4a5563",
         "text-rotation": "autorotate", "text-background-color": "#ffffff",
-        "text-background-opacity": 0.8 } },
+        "text-background-opacity": 0.9 } },
+      // Edge labels only around the node under the pointer, so they never pile up.
+      { selector: "edge.near", style: { "label": "data(label)", "line-color": "#57606a",
+        "target-arrow-color": "#57606a" } },
     ],
   });
   window.stkgNeighbourhood = cy; // for the browser tests and the curious
@@ -77,6 +106,7 @@
     if (cy.getElementById(term.iri).nonempty()) return false;
     cy.add({ group: "nodes", data: {
       id: term.iri, label: term.label || term.text || term.iri, kind: term.kind || "resource",
+      element: term.element || (term.kind === "system" ? "system" : "other"),
       url: term.url || "" }, classes: extra || "" });
     var li = document.createElement("li");
     var link = document.createElement("a");
@@ -103,18 +133,30 @@
       label: property.label || property.text || "" } });
   }
 
-  // Rings around the starting resource: one ring per step away from it.
+  // Rings around the starting resource, one per step away from it; a step with many nodes
+  // takes several rings of at most RING nodes, grouped by element, so labels keep apart.
+  var RING = 10;
   function layout() {
     var root = cy.getElementById(rootIri);
-    var deepest = 0;
+    var steps = {};
     cy.elements().breadthFirstSearch({ roots: root, directed: false,
       visit: function (node, edge, previous, index, depth) {
-        node.scratch("_depth", depth);
-        deepest = Math.max(deepest, depth);
+        (steps[depth] = steps[depth] || []).push(node);
       } });
-    cy.layout({ name: "concentric", animate: false, fit: true, padding: 24,
-      avoidOverlap: true, minNodeSpacing: 24, startAngle: Math.PI / 2,
-      concentric: function (node) { return deepest - (node.scratch("_depth") || 0); },
+    var ring = 0;
+    var order = ELEMENTS.map(function (e) { return e[0]; });
+    Object.keys(steps).map(Number).sort(function (a, b) { return a - b; }).forEach(function (d) {
+      var nodes = steps[d].sort(function (a, b) {
+        return order.indexOf(a.data("element")) - order.indexOf(b.data("element"));
+      });
+      nodes.forEach(function (node, i) {
+        node.scratch("_ring", ring + (d === 0 ? 0 : Math.floor(i / RING)));
+      });
+      ring += d === 0 ? 1 : Math.ceil(nodes.length / RING);
+    });
+    cy.layout({ name: "concentric", animate: false, fit: true, padding: 32,
+      avoidOverlap: true, minNodeSpacing: 56, startAngle: Math.PI / 2,
+      concentric: function (node) { return ring - (node.scratch("_ring") || 0); },
       levelWidth: function () { return 1; } }).run();
   }
 
@@ -142,9 +184,11 @@
           return addNode(term);
         }
         (data.outgoing.links || []).forEach(function (link) {
+          if (!shown(link.property)) return;
           if (link.value && link.value.iri && take(link.value)) addEdge(iri, link.property, link.value.iri);
         });
         (data.incoming.links || []).forEach(function (link) {
+          if (!shown(link.property)) return;
           if (link.subject && link.subject.iri && take(link.subject)) addEdge(link.subject.iri, link.property, iri);
         });
         var more = skipped + Math.max(0, data.outgoing.total - data.outgoing.links.length) +
@@ -182,6 +226,8 @@
   }
 
   cy.on("tap", "node", function (event) { expand(event.target.id()); });
+  cy.on("mouseover", "node", function (event) { event.target.connectedEdges().addClass("near"); });
+  cy.on("mouseout", "node", function (event) { event.target.connectedEdges().removeClass("near"); });
   cy.on("dbltap", "node", function (event) { open(event.target); });
 
   container.addEventListener("keydown", function (event) {
