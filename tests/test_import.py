@@ -344,3 +344,26 @@ def test_the_readme_documents_the_template_as_the_mapping_says():
             assert row in section, row
         example = (FIXTURE / f"{name}.csv").read_text(encoding="utf-8").strip()
         assert f"```csv\n{example}\n```" in section
+
+
+def test_an_imported_inventory_shows_its_gaps_and_people_in_the_explorer(project, tmp_path):
+    from urllib.parse import quote
+
+    from stkg.web import create_app
+
+    path = tmp_path / "store"
+    assert run(project, "import", str(FIXTURE), "--base", BASE, store=path).returncode == 0
+    opened = Project(project).open_store(path)
+    try:
+        app = create_app({"STKG_QUERY_WORKERS": 0}, project=Project(project), store=opened)
+        client = app.test_client()
+        chatbot = client.get(f"/system.json?iri={quote(BASE + 'Chatbot', safe='')}").get_json()
+        assert "EscalationPathShape" in {g["shape_name"] for g in chatbot["gaps"]}
+        loan = client.get(f"/system.json?iri={quote(BASE + 'Loan', safe='')}").get_json()
+        owner = next(p for p in loan["people"] if p["role"].startswith("Owner"))
+        assert [a["label"] for a in owner["agents"]] == ["Maria Lopez (Head of Retail Credit)"]
+        assert BASE + "LoanReview" in {p["iri"] for p in loan["processes"]}
+        page = client.get(f"/system?iri={quote(BASE + 'Chatbot', safe='')}")
+        assert page.status_code == 200 and "escalation path" in page.get_data(as_text=True)
+    finally:
+        opened.close()

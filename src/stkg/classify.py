@@ -14,15 +14,14 @@ and the result does not depend on an earlier run.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 import yaml
 
+from stkg import collector
 from stkg.errors import SourceError
 from stkg.namespace import STKG_NS
 from stkg.project import Project, bundled_project_dir
@@ -175,25 +174,10 @@ def classify(store: Store, rules: Sequence[Rule] | None = None) -> list[Classifi
     `store_classification`, read straight from the derived triples (no second store, no
     sorting of triples), because this is the step that must scale to 100,000 systems."""
     index = _TripleIndex()
-    with _collector_paused():
+    with collector.paused():
         for _rule, derived in _derivations(store, rules):
             index.add(derived)
         return index.classifications()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a derivation crosses into Python: at 100,000
-    systems that is about a million triples and, in `classify`, a few hundred thousand dicts
-    and sets, none of them in cycles, so the collector's passes over them only cost time
-    (several seconds at that size). Restored afterwards, also on error."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def store_classification(store: Store, rules: Sequence[Rule] | None = None) -> int:
@@ -201,7 +185,7 @@ def store_classification(store: Store, rules: Sequence[Rule] | None = None) -> i
     Each rule's triples are written as they come (the store removes duplicates)."""
     store.drop_graph(CLASSIFICATION_GRAPH)
     graph = ox.NamedNode(CLASSIFICATION_GRAPH)
-    with _collector_paused():
+    with collector.paused():
         for rule, derived in _derivations(store, rules):
             triples = [*derived, *_describe(rule)]
             store.add_quads(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)

@@ -99,10 +99,10 @@ def import_(
     except InventoryErrors as error:
         raise BadInput(str(error)) from None
     before = batch_store.current(store, batch_id)
-    after = set(batch.triples)
+    after = set(batch.quads)
     click.echo(
         f"batch {batch_id}: {batch.rows} rows from {len(batch.files)} file(s), "
-        f"{len(batch.triples)} triples for <{batch.graph}>"
+        f"{len(batch.quads)} triples for <{batch.graph}>"
     )
     add, remove = ("would add", "would remove") if dry_run else ("added", "removed")
     click.echo(f"  {add} {len(after - before)} triples, {remove} {len(before - after)}")
@@ -152,21 +152,34 @@ def _key(result: ValidationResult) -> tuple:
     return (result.focus_node, result.source_shape, result.path, result.value)
 
 
+PER_SYSTEM = 25  # up to this many imported systems, the summary has a line for each
+
+
 def _summary(results: list[ValidationResult], imported: set[str], store: Store) -> None:
-    labels = _labels(store, imported)
+    """Counts per severity and per shape; a line per system for a small import."""
     counts: dict[str, int] = {}
+    by_shape: dict[str, set[str]] = {}
+    by_system: dict[str, list[ValidationResult]] = {}
     for r in results:
         counts[r.severity] = counts.get(r.severity, 0) + 1
+        for system in imported.intersection(r.systems):
+            by_shape.setdefault(r.source_shape.rsplit("#", 1)[-1], set()).add(system)
+            by_system.setdefault(system, []).append(r)
     parts = ", ".join(f"{n} {s.lower()}{'s' if n != 1 else ''}" for s, n in counts.items())
     click.echo(
         f"validation of the {len(imported)} imported system(s): {len(results)} result(s)"
         + (f": {parts}" if parts else "")
     )
-    for system in sorted(imported, key=lambda s: labels.get(s, s)):
-        own = [r for r in results if system in r.systems]
-        shapes = ", ".join(sorted({r.source_shape.rsplit("#", 1)[-1] for r in own}))
-        what = f"{len(own)} result(s): {shapes}" if own else "no gaps"
-        click.echo(f"  {labels.get(system, system)} <{system}>: {what}")
+    if len(imported) <= PER_SYSTEM:
+        labels = _labels(store, imported)
+        for system in sorted(imported, key=lambda s: labels.get(s, s)):
+            own = by_system.get(system, [])
+            shapes = ", ".join(sorted({r.source_shape.rsplit("#", 1)[-1] for r in own}))
+            what = f"{len(own)} result(s): {shapes}" if own else "no gaps"
+            click.echo(f"  {labels.get(system, system)} <{system}>: {what}")
+    else:
+        for shape, systems in sorted(by_shape.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            click.echo(f"  {shape}: {len(systems)} system(s)")
     if results:
         click.echo("  (details: stkg validate)")
 

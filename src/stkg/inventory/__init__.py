@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from stkg import collector
 from stkg.errors import StkgError
 from stkg.inventory.batches import Batch, batch_graph, now
 from stkg.inventory.build import RDF_TYPE, build
@@ -51,18 +52,21 @@ def prepare(paths: Sequence[Path], store: Store, mapping: Mapping, base: str, ba
         )
         return {row[0].value for row in answer.rows if row[0] is not None}
 
-    rows, errors = check(inventory, mapping, base, Catalogue.from_store(store), existing)
-    if not errors and not rows:
-        errors = [InputError(", ".join(map(str, paths)), None, None, None, "no rows to import")]
-    if errors:
-        raise InventoryErrors(errors)
-    return Batch(batch, build(rows, mapping, base), len(rows), inventory.files, started)
+    with collector.paused():  # half the time otherwise (1.45 s, not 3.5, at 40,078 rows)
+        rows, errors = check(inventory, mapping, base, Catalogue.from_store(store), existing)
+        if not errors and not rows:
+            where = ", ".join(map(str, paths))
+            errors = [InputError(where, None, None, None, "no rows to import")]
+        if errors:
+            raise InventoryErrors(errors)
+        quads = build(rows, mapping, base, ox.NamedNode(graph))
+    return Batch(batch, quads, len(rows), inventory.files, started)
 
 
 def systems(batch: Batch) -> set[str]:
     """The social-technical systems a batch describes."""
     return {
         t.subject.value
-        for t in batch.triples
+        for t in batch.quads
         if t.predicate == RDF_TYPE and t.object == SYSTEM and isinstance(t.subject, ox.NamedNode)
     }

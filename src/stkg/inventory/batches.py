@@ -44,7 +44,7 @@ class Batch:
     """An import checked and built, ready to write."""
 
     id: str
-    triples: list[ox.Triple]
+    quads: list[ox.Quad]  # in the batch's graph
     rows: int
     files: list[SourceFile]
     started: datetime.datetime = field(default_factory=lambda: now())
@@ -52,10 +52,6 @@ class Batch:
     @property
     def graph(self) -> str:
         return batch_graph(self.id)
-
-    def quads(self) -> list[ox.Quad]:
-        graph = ox.NamedNode(self.graph)
-        return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in self.triples]
 
 
 def now() -> datetime.datetime:
@@ -140,7 +136,7 @@ def provenance(batch: Batch, agent: str) -> list[ox.Quad]:
         ox.Triple(graph, RDF_TYPE, _prov("Entity")),
         ox.Triple(graph, RDFS_LABEL, ox.Literal(f"import batch {batch.id}")),
         ox.Triple(activity, _stkg("rowCount"), ox.Literal(batch.rows)),
-        ox.Triple(activity, _stkg("tripleCount"), ox.Literal(len(batch.triples))),
+        ox.Triple(activity, _stkg("tripleCount"), ox.Literal(len(batch.quads))),
     ]
     for number, file in enumerate(batch.files, start=1):
         source = ox.NamedNode(f"{activity.value}/source/{number}")
@@ -156,16 +152,17 @@ def provenance(batch: Batch, agent: str) -> list[ox.Quad]:
 
 def write(store: Store, batch: Batch, agent: str) -> None:
     """Replace the batch's graph and record the import, in one all-or-nothing change."""
-    store.write(drop=[batch.graph], add=batch.quads() + provenance(batch, agent))
+    store.write(drop=[batch.graph], add=batch.quads + provenance(batch, agent))
 
 
-def current(store: Store, batch: str) -> set[ox.Triple]:
+def current(store: Store, batch: str) -> set[ox.Quad]:
     """What the store holds in a batch's graph now (empty for a new batch)."""
     if batch_graph(batch) not in store.graphs():
         return set()
     data = store.export("nt", graph=batch_graph(batch))
+    graph = ox.NamedNode(batch_graph(batch))
     return {
-        ox.Triple(q.subject, q.predicate, q.object)
+        ox.Quad(q.subject, q.predicate, q.object, graph)
         for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
     }
 

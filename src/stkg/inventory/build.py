@@ -1,4 +1,4 @@
-"""The triples of checked rows: each triple template of the mapping, once per value of the
+"""The statements of checked rows: each triple template of the mapping, once per value of the
 columns it names. Deterministic: the same rows give the same triples, in the same order."""
 
 from __future__ import annotations
@@ -15,33 +15,40 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 
 
-def build(rows: Sequence[Row], mapping: Mapping, base: str) -> list[ox.Triple]:
-    """Every triple the rows yield, without duplicates, in row order."""
-    seen: dict[ox.Triple, None] = {}
+def build(rows: Sequence[Row], mapping: Mapping, base: str, graph: ox.NamedNode) -> list[ox.Quad]:
+    """Every statement the rows yield, in `graph`, without duplicates, in row order."""
+    seen: dict[ox.Quad, None] = {}
+    add = seen.setdefault
     for row in rows:
         for spec in mapping.sheets[row.sheet].triples:
-            for triple in _triples(spec, row, base):
-                seen.setdefault(triple)
+            if spec.when and not any(row.raw[c] for c in spec.when):
+                continue
+            subject, obj = spec.subject, spec.object
+            if subject.kind == "row" and obj.kind == "column":  # most triples: one per value
+                for term in row.terms[obj.column]:  # type: ignore[index]
+                    add(ox.Quad(row.subject, spec.predicate, term, graph))
+                continue
+            for s, o in _pairs(spec, row, base):
+                add(ox.Quad(s, spec.predicate, o, graph))
         for node, kind, label in row.nodes:  # nodes described by a cell: type and label
-            seen.setdefault(ox.Triple(node, RDF_TYPE, kind))
-            seen.setdefault(ox.Triple(node, RDFS_LABEL, ox.Literal(label)))
+            add(ox.Quad(node, RDF_TYPE, kind, graph))
+            add(ox.Quad(node, RDFS_LABEL, ox.Literal(label), graph))
     return list(seen)
 
 
-def _triples(spec: TripleSpec, row: Row, base: str) -> Iterator[ox.Triple]:
-    if spec.when and not any(row.raw.get(c) for c in spec.when):
-        return
-    columns = sorted(spec.columns())
-    counts = [len(row.raw[c]) if row.terms.get(c) is None else len(row.terms[c]) for c in columns]
-    if any(n == 0 for n in counts):
+def _pairs(
+    spec: TripleSpec, row: Row, base: str
+) -> Iterator[tuple[ox.NamedNode, ox.NamedNode | ox.Literal]]:
+    columns = spec.columns
+    counts = [len(row.raw[c]) for c in columns]
+    if 0 in counts:
         return
     for choice in itertools.product(*(range(n) for n in counts)):
         pick = dict(zip(columns, choice, strict=True))
         subject = _term(spec.subject, row, pick, base)
         obj = _term(spec.object, row, pick, base)
-        if subject is None or obj is None or isinstance(subject, ox.Literal):
-            continue
-        yield ox.Triple(subject, spec.predicate, obj)
+        if isinstance(subject, ox.NamedNode) and obj is not None:
+            yield subject, obj
 
 
 def _term(

@@ -138,30 +138,15 @@ def check(
             if row is None:
                 continue
             key = row.raw["id"][0]
-            if key in ids[sheet.name]:
-                first = ids[sheet.name][key]
-                errors.append(
-                    InputError(
-                        table.label,
-                        number,
-                        "id",
-                        key,
-                        f"duplicate id (first in row {first.number})",
-                    )
+            first, other = ids[sheet.name].get(key), subjects.get(row.subject.value)
+            if first is not None or other is not None:
+                clash = (
+                    f"duplicate id (first in row {first.number})"
+                    if first is not None
+                    else f"names the IRI <{row.subject.value}> of row {other.number} of "
+                    f"{other.label}"  # type: ignore[union-attr]
                 )
-                continue
-            other = subjects.get(row.subject.value)
-            if other is not None:
-                errors.append(
-                    InputError(
-                        table.label,
-                        number,
-                        "id",
-                        key,
-                        f"names the IRI <{row.subject.value}> of row {other.number} "
-                        f"of {other.label}",
-                    )
-                )
+                errors.append(InputError(table.label, number, "id", key, clash))
                 continue
             ids[sheet.name][key] = row
             subjects[row.subject.value] = row

@@ -7,6 +7,7 @@ named by its TOML key (`sheets.systems.columns.owner: ref names no sheet "peple"
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -87,15 +88,16 @@ class TripleSpec:
     object: Term
     when: tuple[str, ...] = ()
 
-    def columns(self) -> set[str]:
-        """The columns whose values the triple is written for."""
+    @functools.cached_property
+    def columns(self) -> tuple[str, ...]:
+        """The columns whose values the triple is written for, sorted."""
         found = set()
         for term in (self.subject, self.object):
             if term.kind == "column" and term.column:
                 found.add(term.column)
             elif term.template is not None:
                 found |= term.template.placeholders - set(RESERVED)
-        return found
+        return tuple(sorted(found))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,128 @@
+"""Inventory import at scale: generated portfolios written as the inventory template, then
+imported through the real `stkg import`.
+
+    .venv/bin/python -m bench.inventory --systems 10000,100000
+
+Per size: `stkg generate` writes the portfolio; it is loaded with the framework catalogues and
+written as the template (`stkg.inventory.export`, CSV files); then, each in a child process,
+`stkg import DIR` into the in-memory store (check, build, write, validation summary), the
+same with `--store DIR` (a first import, then the same source again, which replaces the
+batch). Wall time and peak RSS (`wait4`) per run, and, in process, the split of one import
+into its steps. One Markdown table on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.workers import REPO, STKG
+
+BASE = "https://w3id.org/stkg/example/generated/"
+PROJECT_FOLDERS = ("ontology", "shapes", "queries", "data/frameworks", "data/import")
+
+
+def child(args: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Run a command; its wall time, peak RSS in bytes (its own, from wait4) and output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode:
+            raise SystemExit(f"{' '.join(args)} failed:\n{err.read().decode()[-2000:]}")
+        return wall, usage.ru_maxrss * 1024, out.read().decode()
+
+
+def template_of(size: int, work: Path) -> tuple[Path, dict[str, int]]:
+    from stkg.inventory.export import export_rows, write_folder
+    from stkg.inventory.mapping import load_mapping
+    from stkg.project import Project
+    from stkg.rdf_files import Source
+    from stkg.store import OxigraphStore
+
+    generated = work / f"portfolio-{size}.nt"
+    subprocess.run([*STKG, "generate", "--systems", str(size), "--out", str(generated)],
+                   check=True, capture_output=True)  # fmt: skip
+    store = OxigraphStore()
+    store.load([Source(generated, "urn:generated", generated.name)])
+    store.load([s for s in Project(REPO).sources() if s.label.startswith("data/frameworks/")])
+    rows = export_rows(store, BASE)
+    folder = work / f"inventory-{size}"
+    write_folder(rows, folder, load_mapping(REPO / "data" / "import" / "inventory.toml"))
+    generated.unlink()
+    return folder, {sheet: len(found) for sheet, found in rows.items()}
+
+
+def steps(project: Path, folder: Path) -> dict[str, float]:
+    """One in-memory import split into its steps, in this process."""
+    from stkg.inventory import batches, prepare
+    from stkg.inventory.mapping import load_mapping
+    from stkg.project import Project
+    from stkg.validate import validate
+
+    store = Project(project).open_store()
+    mapping = load_mapping(project / "data" / "import" / "inventory.toml")
+    times = {}
+    start = time.perf_counter()
+    batch = prepare([folder], store, mapping, BASE, "bench")
+    times["read, check, build"] = time.perf_counter() - start
+    start = time.perf_counter()
+    batches.write(store, batch, "bench")
+    times["write"] = time.perf_counter() - start
+    start = time.perf_counter()
+    validate(store)
+    times["validation summary"] = time.perf_counter() - start
+    times["triples"] = len(batch.quads)
+    return times
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--systems", default="10000,100000", help="sizes, comma-separated")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.systems.split(",")]
+    lines = [
+        "| systems | rows | triples | read, check, build | write | validation summary "
+        "| `stkg import` (memory) | peak RSS | `--store`, first | peak RSS | `--store`, again "
+        "| peak RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    with tempfile.TemporaryDirectory(prefix="stkg-bench-inventory-") as tmp:
+        work = Path(tmp)
+        project = work / "project"
+        for folder in PROJECT_FOLDERS:
+            shutil.copytree(REPO / folder, project / folder)
+        for size in sizes:
+            folder, counts = template_of(size, work)
+            split = steps(project, folder)
+            base = [*STKG, "--project", str(project)]
+            memory = child([*base, "import", str(folder), "--base", BASE], work)
+            store = ["--store", str(work / f"store-{size}")]
+            first = child([*base, *store, "import", str(folder), "--base", BASE], work)
+            again = child([*base, *store, "import", str(folder), "--base", BASE], work)
+            cells = [
+                f"{size:,}", f"{sum(counts.values()):,}", f"{int(split['triples']):,}",
+                f"{split['read, check, build']:.1f} s", f"{split['write']:.1f} s",
+                f"{split['validation summary']:.1f} s",
+            ]  # fmt: skip
+            for wall, rss, _ in (memory, first, again):
+                cells += [f"{wall:.1f} s", f"{rss / 2**30:.2f} GiB"]
+            lines.append("| " + " | ".join(cells) + " |")
+            print(lines[-1], file=sys.stderr, flush=True)
+            shutil.rmtree(folder)
+            shutil.rmtree(work / f"store-{size}", ignore_errors=True)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
