@@ -88,7 +88,7 @@ def test_an_iri_where_a_literal_is_expected(project):
     assert_every_page_renders(app, "https://odd.example/LabelNode")
     client = app.test_client()
     found = notes(client, SYSTEM)
-    assert "rdfs:label is a link, expected a text value" in found
+    assert "label is a link, expected a text value" in found  # rdfs:label, in words
     assert "intended purpose is a link, expected a text value" in found
     assert "no label (rdfs:label or skos:prefLabel): shown by its IRI" in found
     assert system_row(client, SYSTEM)["label"] == SYSTEM  # a link is not shown as its label
@@ -108,7 +108,7 @@ def test_an_unknown_impact_level_or_stage(project):
         "https://odd.example/Huge is not a known impact level, expected one of high impact, "
         "medium impact, low impact" in found
     )
-    assert any(n.startswith("stkg:Nope is not a known lifecycle stage") for n in found)
+    assert any(n.startswith("Nope is not a known lifecycle stage") for n in found)  # no CURIE
     assert system_row(client, SYSTEM)["impact"]["iri"] == "https://odd.example/Huge"
 
 

@@ -93,10 +93,10 @@ def create_app(
 
 def warm(app: Flask) -> None:
     """Compute what the explorer pages cache (EU AI Act tiers, validation results, the
-    portfolio and search indexes, the counts on the start page and framework pages) before
-    the first visitor needs it: at 100,000 systems that is over a minute, which would
-    otherwise fall on the first page view. `stkg serve` runs this in a background thread;
-    pages that arrive earlier wait on the same locks, never compute twice."""
+    portfolio and search indexes, the counts on the start page and the framework pages)
+    before the first visitor needs it: at 100,000 systems that is over a minute, which
+    would otherwise fall on the first page view. `stkg serve` runs this in a background
+    thread; pages that arrive earlier wait on the same locks, never compute twice."""
     from stkg.web.classification import ensure_classification
     from stkg.web.frameworks import framework_data, frameworks_data
     from stkg.web.gaps import gap_index

@@ -59,7 +59,9 @@ def ensure_classification() -> None:
 def tier_label(iri: str, known: dict) -> str:
     """A tier's label; stkg:Unclassified reads "unclassified" even without the ontology."""
     info = known.get(iri)
-    if iri == UNCLASSIFIED and (info is None or info.label.startswith("stkg:")):
+    if iri == UNCLASSIFIED and (
+        info is None or info.label in ("stkg:Unclassified", "Unclassified")
+    ):
         return "unclassified"
     return info.label if info else iri
 

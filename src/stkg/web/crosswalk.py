@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from stkg.web.frameworks import frameworks_data, resolve_framework
 from stkg.web.tables import csv_response
-from stkg.web.terms import PREFIX_LINES, describe, iri_term, literal_term, requirement_order, store
+from stkg.web.terms import PREFIX_LINES, describe, iri_term, requirement_order, store
 
 blueprint = Blueprint("crosswalk", __name__)
 
@@ -37,47 +38,49 @@ MAPPING = """
   UNION
   { ?m stkg:mappingSource ?b ; stkg:mappingTarget ?a .
     OPTIONAL { ?m stkg:relationship ?fwd . ?fwd stkg:inverseRelationship ?rel } }
-  ?a skos:inScheme {source} . ?b skos:inScheme {target} .
-  MINUS {{ ?m stkg:reviewStatus stkg:Rejected }}"""
+  ?a skos:inScheme ?source . ?b skos:inScheme ?target .
+  MINUS { ?m stkg:reviewStatus stkg:Rejected }"""
+# Every value goes in bound (pyoxigraph substitutions), never as query text; a bound variable
+# must be projected, so each query selects (and groups by) the ones it binds.
 
 
 def _axis(variable: str, member: str, scheme: str, kind: str | None) -> str:
-    """?variable is the top-level (or `kind`) requirement that ?member falls under."""
+    """?variable is the top-level (or ?kind-kind) requirement that ?member falls under."""
     if kind:
         return (
             f"?{member} skos:broader* ?{variable} . "
-            f"?{variable} skos:inScheme {scheme} ; stkg:requirementKind {literal_term(kind)} ."
+            f"?{variable} skos:inScheme ?{scheme} ; stkg:requirementKind ?{kind} ."
         )
-    return f"?{member} skos:broader* ?{variable} . ?{variable} skos:topConceptOf {scheme} ."
+    return f"?{member} skos:broader* ?{variable} . ?{variable} skos:topConceptOf ?{scheme} ."
 
 
-def _mapping_pattern(source: str, target: str) -> str:
-    return MAPPING.replace("{source}", iri_term(source)).replace("{target}", iri_term(target))
+def _bindings(**values: str | None) -> dict[str, ox.NamedNode | ox.Literal]:
+    """Query bindings: a kind (`…_kind`) as a literal, anything else as an IRI; None left out."""
+    return {
+        name: ox.Literal(value) if name.endswith("_kind") else ox.NamedNode(value)
+        for name, value in values.items()
+        if value is not None
+    }
+
+
+def _projected(bindings: dict) -> str:
+    return " ".join(f"?{name}" for name in bindings)
 
 
 def _axis_members(scheme: str, kind: str | None) -> list[str]:
+    bound = _bindings(scheme=scheme, axis_kind=kind)
     where = (
-        f"?x skos:inScheme {iri_term(scheme)} ; stkg:requirementKind {literal_term(kind)} ."
+        "?x skos:inScheme ?scheme ; stkg:requirementKind ?axis_kind ."
         if kind
-        else f"?x skos:topConceptOf {iri_term(scheme)} ; a stkg:Requirement ."
+        else "?x skos:topConceptOf ?scheme ; a stkg:Requirement ."
     )
-    return [
-        r["x"].value
-        for r in store().query(PREFIX_LINES + f"SELECT DISTINCT ?x WHERE {{ {where} }}").dicts()
-    ]
+    text = PREFIX_LINES + f"SELECT DISTINCT {_projected(bound)} ?x WHERE {{ {where} }}"
+    return [r["x"].value for r in store().query(text, bindings=bound).dicts()]
 
 
 def kinds(scheme: str) -> list[str]:
-    rows = (
-        store()
-        .query(
-            PREFIX_LINES
-            + "SELECT DISTINCT ?k WHERE { ?r skos:inScheme "
-            + iri_term(scheme)
-            + " ; stkg:requirementKind ?k }"
-        )
-        .dicts()
-    )
+    text = "SELECT DISTINCT ?scheme ?k WHERE { ?r skos:inScheme ?scheme ; stkg:requirementKind ?k }"
+    rows = store().query(PREFIX_LINES + text, bindings=_bindings(scheme=scheme)).dicts()
     return sorted(r["k"].value for r in rows)
 
 
@@ -90,18 +93,20 @@ def crosswalk_data(
     col: str | None = None,
 ) -> dict[str, Any]:
     """The matrix (cells by relationship) and, for a chosen cell, its mappings."""
-    pattern = _mapping_pattern(source, target)
+    bound = _bindings(source=source, target=target, rows_kind=rows_kind, cols_kind=cols_kind)
     axes = (
-        _axis("row", "a", iri_term(source), rows_kind)
+        _axis("row", "a", "source", rows_kind and "rows_kind")
         + " "
-        + _axis("col", "b", iri_term(target), cols_kind)
+        + _axis("col", "b", "target", cols_kind and "cols_kind")
     )
+    keys = f"{_projected(bound)} ?row ?col ?rel"
     counts = (
         store()
         .query(
             PREFIX_LINES
-            + f"SELECT ?row ?col ?rel (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {pattern} {axes} }} "
-            "GROUP BY ?row ?col ?rel"
+            + f"SELECT {keys} (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {MAPPING} {axes} }} "
+            + f"GROUP BY {keys}",
+            bindings=bound,
         )
         .dicts()
     )
@@ -196,24 +201,26 @@ def mappings(
     col: str | None = None,
 ) -> list[dict[str, Any]]:
     """The mappings between the two frameworks, optionally only those under a row or column."""
-    where = _mapping_pattern(source, target)
+    bound = _bindings(
+        source=source,
+        target=target,
+        rows_kind=rows_kind if row else None,
+        cols_kind=cols_kind if col else None,
+        row=row,
+        col=col,
+    )
+    where = MAPPING
     if row:
-        where += (
-            " "
-            + _axis("row", "a", iri_term(source), rows_kind)
-            + f" FILTER(?row = {iri_term(row)})"
-        )
+        where += " " + _axis("row", "a", "source", rows_kind and "rows_kind")
     if col:
-        where += (
-            " "
-            + _axis("col", "b", iri_term(target), cols_kind)
-            + f" FILTER(?col = {iri_term(col)})"
-        )
+        where += " " + _axis("col", "b", "target", cols_kind and "cols_kind")
     found = (
         store()
         .query(
-            PREFIX_LINES + f"SELECT DISTINCT ?m ?a ?b ?rel ?status ?set WHERE {{ {where} "
-            "OPTIONAL { ?m stkg:reviewStatus ?status } OPTIONAL { ?m stkg:inMappingSet ?set } }"
+            PREFIX_LINES
+            + f"SELECT DISTINCT {_projected(bound)} ?m ?a ?b ?rel ?status ?set WHERE {{ {where} "
+            "OPTIONAL { ?m stkg:reviewStatus ?status } OPTIONAL { ?m stkg:inMappingSet ?set } }",
+            bindings=bound,
         )
         .dicts()
     )

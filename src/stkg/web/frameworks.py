@@ -26,7 +26,6 @@ from stkg.web.terms import (
     anchor,
     describe,
     framework_slug,
-    iri_term,
     pair_values,
     requirement_order,
     store,
@@ -107,11 +106,11 @@ def resolve_framework(name: str) -> str:
     candidates = [name] if ":" in name else [FRAMEWORK_BASE + name]
     for iri in candidates:
         try:
-            term = iri_term(iri)
+            term = ox.NamedNode(iri)
         except ValueError:
             abort(400, f"not a framework name or IRI: {name!r}")
-        ask = PREFIX_LINES + f"ASK {{ ?c rdfs:subClassOf* stkg:Framework . {term} a ?c }}"
-        if store().query(ask).boolean:
+        ask = "SELECT ?f WHERE { ?c rdfs:subClassOf* stkg:Framework . ?f a ?c } LIMIT 1"
+        if store().query(PREFIX_LINES + ask, bindings={"f": term}).rows:
             return iri
     abort(404, f"no framework {name!r} in the store")
 
@@ -122,12 +121,12 @@ def requirements_of(framework: str) -> dict[str, dict[str, Any]]:
         store()
         .query(
             PREFIX_LINES
-            + "SELECT ?r ?notation ?label ?text ?kind ?broader WHERE { ?r skos:inScheme "
-            + iri_term(framework)
-            + """ ; a stkg:Requirement .
+            + """SELECT ?f ?r ?notation ?label ?text ?kind ?broader WHERE {
+          ?r skos:inScheme ?f ; a stkg:Requirement .
           OPTIONAL { ?r skos:notation ?notation } OPTIONAL { ?r skos:prefLabel ?label }
           OPTIONAL { ?r stkg:officialText ?text } OPTIONAL { ?r stkg:requirementKind ?kind }
-          OPTIONAL { ?r skos:broader ?broader } }"""
+          OPTIONAL { ?r skos:broader ?broader } }""",
+            bindings={"f": ox.NamedNode(framework)},
         )
         .dicts()
     )
@@ -162,18 +161,17 @@ def _mappings(framework: str) -> dict[str, list[dict[str, Any]]]:
         store()
         .query(
             PREFIX_LINES
-            + """SELECT ?m ?r ?other ?rel ?status ?set WHERE {
+            + """SELECT ?f ?m ?r ?other ?rel ?status ?set WHERE {
           { ?m stkg:mappingSource ?r ; stkg:mappingTarget ?other .
             OPTIONAL { ?m stkg:relationship ?rel } }
           UNION
           { ?m stkg:mappingTarget ?r ; stkg:mappingSource ?other .
             OPTIONAL { ?m stkg:relationship ?forward . ?forward stkg:inverseRelationship ?rel } }
-          ?r skos:inScheme """
-            + iri_term(framework)
-            + """ .
+          ?r skos:inScheme ?f .
           OPTIONAL { ?m stkg:reviewStatus ?status } OPTIONAL { ?m stkg:inMappingSet ?set }
           MINUS { ?m stkg:reviewStatus stkg:Rejected }
-        }"""
+        }""",
+            bindings={"f": ox.NamedNode(framework)},
         )
         .dicts()
     )
@@ -273,13 +271,14 @@ def framework_data(framework: str) -> dict[str, Any]:
         store()
         .query(
             PREFIX_LINES
-            + "SELECT ?title ?description ?rights ?source WHERE { "
-            + f"BIND({iri_term(framework)} AS ?f) "
+            + "SELECT ?f ?title ?description ?rights ?source WHERE { "
             + "OPTIONAL { ?f dct:title ?title } OPTIONAL { ?f dct:description ?description } "
-            + "OPTIONAL { ?f dct:rights ?rights } OPTIONAL { ?f dct:source ?source } } LIMIT 1"
+            + "OPTIONAL { ?f dct:rights ?rights } OPTIONAL { ?f dct:source ?source } } LIMIT 1",
+            bindings={"f": ox.NamedNode(framework)},
         )
         .dicts()[0]
     )
+    meta.pop("f", None)
     requirements = requirements_of(framework)
     mappings = _mappings(framework)
     failing = gap_index().systems_by_requirement

@@ -252,8 +252,8 @@ def _info(iri: str, entry: dict) -> TermInfo:
             break
     notation = min(entry["notations"]) if entry.get("notations") else None
     scheme = min(entry["schemes"]) if entry.get("schemes") else None
-    if label is None:
-        label = notation or compact(iri)
+    if label is None:  # unlabelled: "type" for rdf:type, never a prefixed name in the text
+        label = notation or (local_name(iri) if compact(iri) != iri else iri)
     element = next((name for name, cls in ELEMENTS.items() if cls in entry["kinds"]), None)
     return TermInfo(iri, label, kind, notation, scheme, element)
 
