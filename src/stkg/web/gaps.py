@@ -26,7 +26,7 @@ from rdflib import Graph
 
 from stkg.validate import SEVERITIES, ValidationReport, ValidationResult, validate
 from stkg.web.cache import per_store_version
-from stkg.web.classification import TIER_BASE
+from stkg.web.classification import TIER_BASE, TIERS
 from stkg.web.tables import choice_arg, csv_response, paging, query_string
 from stkg.web.terms import (
     compact,
@@ -202,8 +202,14 @@ def systems_in_tier(tier: str) -> set[str]:
     """Systems of an EU AI Act tier (an IRI), or of either high-risk route (`high-risk`)."""
     from stkg.web.portfolio import portfolio_index  # the portfolio index needs the tiers
 
-    wanted = HIGH_RISK if tier == HIGH_RISK_NAME else {tier}
-    return {r.system for r in portfolio_index().rows if wanted.intersection(r.tier)}
+    def build() -> set[str]:
+        wanted = HIGH_RISK if tier == HIGH_RISK_NAME else {tier}
+        return {r.system for r in portfolio_index().rows if wanted.intersection(r.tier)}
+
+    portfolio_index()  # first: it may derive the tiers, which makes a new store version
+    if tier != HIGH_RISK_NAME and tier not in TIERS:  # kept only for the known tiers: a
+        return build()  # URL must not add cache entries without bound
+    return per_store_version(f"tier {tier}", build)
 
 
 def selected_results(filters: dict[str, str]) -> list[ValidationResult]:

@@ -105,7 +105,8 @@ def resource_data(iri: str, out_page: int = 1, in_page: int = 1) -> dict[str, An
     for rows in (outgoing, incoming, blanks):
         for row in rows:
             iris |= {t.value for t in row.values() if isinstance(t, ox.NamedNode)}
-    known = describe(iris | {v for order in ORDERS.values() for v in order})
+    # with elements: the neighbourhood graph colours each node by the element it belongs to
+    known = describe(iris | {v for order in ORDERS.values() for v in order}, elements=True)
     out: dict[str, list] = {}
     for row in outgoing:
         out.setdefault(row["p"].value, []).append(row["o"])

@@ -195,10 +195,12 @@ def resource_url(iri: str) -> str:
     return url_for("resource.resource_page") + "?iri=" + quote(iri, safe="")
 
 
-def describe(iris: Iterable[str]) -> dict[str, TermInfo]:
-    """Label, kind, notation and scheme of each IRI, in one query. A string that is not an
-    IRI (a `term_key` of a literal or blank node found where an IRI was expected) is
-    described as itself, kind "literal" or "blank", without a page."""
+def describe(iris: Iterable[str], elements: bool = False) -> dict[str, TermInfo]:
+    """Label, kind, notation and scheme of each IRI, in one query; with `elements`, also
+    the element of a system each belongs to (`ELEMENTS`: asked only where it is shown, as
+    each class more to test makes the query slower). A string that is not an IRI (a
+    `term_key` of a literal or blank node found where an IRI was expected) is described as
+    itself, kind "literal" or "blank", without a page."""
     given = {i for i in iris if i}
     others = {k: TermInfo(k, key_text(k), _value_kind(k)) for k in given if not is_iri(k)}
     wanted = sorted(given - set(others))
@@ -214,9 +216,11 @@ def describe(iris: Iterable[str]) -> dict[str, TermInfo]:
         OPTIONAL { ?x skos:notation ?notation }
         OPTIONAL { ?x skos:inScheme|skos:topConceptOf ?scheme }
         OPTIONAL {
-          VALUES ?kind { stkg:SocialTechnicalSystem stkg:Framework stkg:Requirement
-                         stkg:Agent stkg:TechnicalComponent stkg:Process stkg:GovernanceMeasure
-                         stkg:ContextOfUse }
+          VALUES ?kind { """
+        + " ".join(
+            map(iri_term, sorted({*_KINDS.values(), *(ELEMENTS.values() if elements else ())}))
+        )
+        + """ }
           ?x a ?class . ?class rdfs:subClassOf* ?kind
         }
       }"""
