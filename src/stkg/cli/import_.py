@@ -86,6 +86,7 @@ def import_(
         return
     if rollback is not None:
         removed = batch_store.rollback(ws.store, rollback, agent or batch_store.default_agent())
+        ws.store.optimize()
         click.echo(f"rolled back batch {rollback}: {removed} triples removed")
         _in_memory_note(ws)
         return
@@ -110,7 +111,7 @@ def import_(
     if dry_run:
         scratch = _copy(store)
         old = _gaps(scratch, imported)
-        batch_store.write(scratch, batch, "dry-run")
+        batch_store.write(scratch, batch, "dry-run", before)
         new = _gaps(scratch, imported)
         _summary(new, imported, scratch)
         brought = {_key(r) for r in new} - {_key(r) for r in old}
@@ -118,8 +119,10 @@ def import_(
         click.echo(f"dry run: nothing written; it would bring {len(brought)} new "
                    f"result(s) and resolve {len(resolved)}")  # fmt: skip
         return
-    batch_store.write(store, batch, agent or batch_store.default_agent())
-    store.flush()
+    batch_store.write(store, batch, agent or batch_store.default_agent(), before)
+    # as after `stkg load`: a bulk write leaves an on-disk store's files unmerged, and the
+    # validation below then took 111 s instead of 21 s at 10,000 systems (3 s to compact)
+    ws.store.optimize()
     _summary(_gaps(store, imported), imported, store)
     _in_memory_note(ws)
 

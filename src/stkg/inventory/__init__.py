@@ -41,7 +41,8 @@ class InventoryErrors(StkgError):
 def prepare(paths: Sequence[Path], store: Store, mapping: Mapping, base: str, batch: str) -> Batch:
     """Read, check and build an import without writing; raises InventoryErrors."""
     started = now()
-    inventory = read_inventory(paths, mapping)
+    with collector.paused():
+        inventory = read_inventory(paths, mapping)
     graph = batch_graph(batch)
 
     def existing(iris: set[str]) -> set[str]:

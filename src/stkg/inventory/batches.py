@@ -150,21 +150,25 @@ def provenance(batch: Batch, agent: str) -> list[ox.Quad]:
     return [ox.Quad(t.subject, t.predicate, t.object, where) for t in triples]
 
 
-def write(store: Store, batch: Batch, agent: str) -> None:
-    """Replace the batch's graph and record the import, in one all-or-nothing change."""
-    store.write(drop=[batch.graph], add=batch.quads + provenance(batch, agent))
+def write(store: Store, batch: Batch, agent: str, before: set[ox.Quad] | None = None) -> None:
+    """Replace the batch's graph and record the import, in one all-or-nothing change. Given
+    what the graph holds `before`, only the difference is written (a source imported again
+    with a few rows changed changes a few statements), unless most of it changed."""
+    record = provenance(batch, agent)
+    if before is None or not before:
+        store.write(drop=[batch.graph], add=batch.quads + record)
+        return
+    after = set(batch.quads)
+    gone = before - after
+    if len(gone) > len(before) // 2:
+        store.write(drop=[batch.graph], add=batch.quads + record)
+        return
+    store.write(remove=gone, add=[q for q in batch.quads if q not in before] + record)
 
 
 def current(store: Store, batch: str) -> set[ox.Quad]:
     """What the store holds in a batch's graph now (empty for a new batch)."""
-    if batch_graph(batch) not in store.graphs():
-        return set()
-    data = store.export("nt", graph=batch_graph(batch))
-    graph = ox.NamedNode(batch_graph(batch))
-    return {
-        ox.Quad(q.subject, q.predicate, q.object, graph)
-        for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
-    }
+    return set(store.quads(batch_graph(batch)))
 
 
 def rollback(store: Store, batch: str, agent: str) -> int:

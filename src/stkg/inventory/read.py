@@ -124,9 +124,7 @@ def _read_file(path: Path, label: str, mapping: Mapping, inventory: Inventory) -
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         inventory.errors.append(
-            InputError(
-                label, None, None, None, "not a .csv or .xlsx file: " + _expected("", mapping)[2:]
-            )
+            InputError(label, None, None, None, _expected("not a .csv or .xlsx file", mapping))
         )
         return
     data = path.read_bytes()

@@ -99,8 +99,19 @@ class Store(Protocol):
 
     def export(self, fmt: str, *, graph: str | None = None) -> bytes: ...
 
-    def write(self, *, drop: Sequence[str] = (), add: Iterable[ox.Quad] = ()) -> None:
-        """Empty the `drop` graphs and add `quads`, as one change: all or nothing."""
+    def write(
+        self,
+        *,
+        drop: Sequence[str] = (),
+        remove: Iterable[ox.Quad] = (),
+        add: Iterable[ox.Quad] = (),
+    ) -> None:
+        """Empty the `drop` graphs, remove `remove` and add `add`, as one change: all or
+        nothing."""
+        ...
+
+    def quads(self, graph: str) -> list[ox.Quad]:
+        """The statements of one named graph."""
         ...
 
     def graphs(self) -> dict[str, int]:

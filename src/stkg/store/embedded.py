@@ -166,16 +166,31 @@ class OxigraphStore:
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         self._store.extend(quads)
 
-    def write(self, *, drop: Sequence[str] = (), add: Iterable[ox.Quad] = ()) -> None:
-        """Empty the `drop` graphs and add quads as one change: on disk all or nothing even
-        under kill -9 (the restore point `load` makes). The quads are all made before the
-        store is touched, so a bad one changes nothing."""
-        quads = list(add)
+    def write(
+        self,
+        *,
+        drop: Sequence[str] = (),
+        remove: Iterable[ox.Quad] = (),
+        add: Iterable[ox.Quad] = (),
+    ) -> None:
+        """Empty the `drop` graphs, remove quads and add quads as one change: on disk all or
+        nothing even under kill -9 (the restore point `load` makes). The quads are all made
+        before the store is touched, so a bad one changes nothing.
+
+        Emptying a graph on disk costs like removing each of its quads (68 s for 412,453 in
+        RocksDB), so a caller replacing a graph with a similar one removes only what went."""
+        removed, added = list(remove), list(add)
         with self._all_or_nothing():
             for graph in drop:
                 self.drop_graph(graph)
+            for quad in removed:
+                self._store.remove(quad)
             # bulk_extend on disk for the reason load uses bulk_load (see `load`)
-            (self._store.extend if self.path is None else self._store.bulk_extend)(quads)
+            (self._store.extend if self.path is None else self._store.bulk_extend)(added)
+
+    def quads(self, graph: str) -> list[ox.Quad]:
+        """The statements of one named graph."""
+        return list(self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 
     def export(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialise the store. Quad formats keep the named graphs; triple formats write

@@ -1,0 +1,25 @@
+"""`python -m bench.inventory` runs end to end on a tiny portfolio. Only the structure of its
+table is checked: benchmarks report times, tests never assert them."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from conftest import REPO
+
+if str(REPO) not in sys.path:  # bench/ sits beside src/, as `python -m bench.inventory` runs it
+    sys.path.insert(0, str(REPO))
+inventory = pytest.importorskip("bench.inventory", reason="bench/ is in the source checkout only")
+
+
+@pytest.mark.slow
+def test_the_inventory_bench_reports_each_import_with_its_time_and_memory(capsys):
+    inventory.main(["--systems", "20"])
+    table = capsys.readouterr().out.strip().splitlines()
+    assert table[0].startswith("| systems | rows | triples | read, check, build |")
+    assert len(table) == 3
+    cells = [c.strip() for c in table[2].strip("|").split("|")]
+    assert cells[0] == "20" and len(cells) == 12
+    assert all(c.endswith((" s", " GiB")) for c in cells[3:])
