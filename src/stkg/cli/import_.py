@@ -21,6 +21,7 @@ from stkg.inventory.mapping import (
     load_mapping,
 )
 from stkg.inventory.template import write_template
+from stkg.inventory.translate import VOCABULARIES, Translation, translate
 from stkg.project import bundled_project_dir
 from stkg.store import OxigraphStore, Store
 from stkg.validate import ValidationResult, validate
@@ -43,6 +44,14 @@ class BadInput(click.ClickException):
 @click.option("--base", help="Base IRI of the IRIs minted from ids (default: the mapping's).")
 @click.option("--batch", "batch_name", help="Batch id. Default: the name of the folder or file.")
 @click.option("--agent", help="Who imports, for the provenance record. Default: the user name.")
+@click.option(
+    "--from",
+    "vocabularies",
+    multiple=True,
+    type=click.Choice(sorted(VOCABULARIES)),
+    help="PATHS are RDF files in AIRO or W3C DPV terms (repeatable), translated through "
+    "rules derived from ontology/alignments.ttl (data/import/rules/).",
+)
 @click.option("--dry-run", is_flag=True, help="Check and report what would change; write nothing.")
 @click.option("--list", "list_batches", is_flag=True, help="List the batches in the store.")
 @click.option("--rollback", metavar="BATCH", help="Remove a batch (recorded too).")
@@ -60,6 +69,7 @@ def import_(
     base: str | None,
     batch_name: str | None,
     agent: str | None,
+    vocabularies: tuple[str, ...],
     dry_run: bool,
     list_batches: bool,
     rollback: str | None,
@@ -95,14 +105,21 @@ def import_(
     batch_id = batch_store.batch_id(paths, batch_name)
     store = ws.store
     try:
-        with progress.status("Checking the inventory"):
-            batch = prepare(paths, store, mapping, base, batch_id)
+        if vocabularies:
+            with progress.status("Translating"):
+                translation = translate(paths, ws.project.root, vocabularies, batch_id)
+            batch = translation.batch
+            _translated(translation)
+        else:
+            with progress.status("Checking the inventory"):
+                batch = prepare(paths, store, mapping, base, batch_id)
     except InventoryErrors as error:
         raise BadInput(str(error)) from None
     before = batch_store.current(store, batch_id)
     after = set(batch.quads)
     click.echo(
-        f"batch {batch_id}: {batch.rows} rows from {len(batch.files)} file(s), "
+        f"batch {batch_id}: {batch.rows} {'statements' if vocabularies else 'rows'} "
+        f"from {len(batch.files)} file(s), "
         f"{len(batch.quads)} triples for <{batch.graph}>"
     )
     add, remove = ("would add", "would remove") if dry_run else ("added", "removed")
@@ -125,6 +142,13 @@ def import_(
     ws.store.optimize()
     _summary(_gaps(store, imported), imported, store)
     _in_memory_note(ws)
+
+
+def _translated(translation: Translation) -> None:
+    click.echo(f"{translation.derived} stkg statements derived through ontology/alignments.ttl")
+    if translation.unmapped:
+        terms = ", ".join(f"<{t}> ({n})" for t, n in sorted(translation.unmapped.items()))
+        click.echo(f"  kept as given, no alignment to translate them by: {terms}")
 
 
 def _mapping(ws: Workspace, mapping_file: Path | None) -> Mapping:
