@@ -38,7 +38,10 @@ NOT_RUN = {
     "scripts/test": "sets up the machine, then runs this test suite itself",
 }
 # Placeholder files the README names, given real content: a fully governed system.
-PLACEHOLDERS = {"my-inventory.ttl": GOVERNED}
+PLACEHOLDERS = {
+    "my-inventory.ttl": GOVERNED,
+    "credit-scoring.ttl": (REPO / "tests" / "airo" / "credit-scoring.ttl").read_text("utf-8"),
+}
 EXITS = re.compile(r"\s#\s*exits (\d+)")
 # Global options of `stkg` and the environment variables that set them (README, Using stkg).
 SERVE_OPTIONS = {"--store": "STKG_STORE", "--project": "STKG_PROJECT"}
