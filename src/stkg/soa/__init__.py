@@ -128,6 +128,11 @@ def soa_data(
     }
 
 
+def requirement_kinds(store: Store, framework: str) -> list[str]:
+    """The kinds of the requirements a statement of `framework` (an IRI) has rows for."""
+    return sorted({r["kind"] for r in _rows(store, "requirements", framework) if "kind" in r})
+
+
 def _rows(store: Store, name: str, scheme: str) -> list[dict[str, str]]:
     answer = store.query(_PREFIXES + _QUERIES[name], bindings={"framework": ox.NamedNode(scheme)})
     return [

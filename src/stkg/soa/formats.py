@@ -123,7 +123,10 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
 
 
 def to_html(data: dict[str, Any], *, page: str = "report/soa.html", **context: Any) -> str:
-    """A self-contained page (styles inline, no scripts); the web app passes its own page."""
+    """A self-contained page (styles inline, no scripts). The web app renders the body only
+    (`page`), with `link` (IRI -> URL: its own resource pages) and `limit` (systems shown)."""
+    context.setdefault("link", lambda iri: iri)
+    context.setdefault("limit", None)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),

@@ -78,6 +78,8 @@ GAP_FILTERS = [
     *PAGING,
 ]
 IRI = _query("iri", "the IRI", required=True)
+SOA = [_query("kind", "only requirements of this kind (e.g. control)")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CROSSWALK = [
     _query("source", "source framework: short name or IRI"),
     _query("target", "target framework: short name or IRI"),
@@ -145,6 +147,13 @@ ROUTES: dict[str, dict[str, Any]] = {
     "frameworks.framework_page": {"summary": "one framework's requirement tree"},
     "frameworks.framework_json": {"summary": "one framework's requirement tree"},
     "frameworks.framework_csv": {"summary": "one framework's requirements"},
+    "soa.soa_page": {"summary": "one framework's statement of applicability", "params": SOA},
+    "soa.soa_json": {"summary": "one framework's statement of applicability", "params": SOA},
+    "soa.soa_download": {
+        "summary": "the statement of applicability as a file: csv, xlsx or md",
+        "params": SOA,
+        "answers": (CSV, XLSX, "text/markdown"),
+    },
     "crosswalk.crosswalk_page": {"summary": "the crosswalk matrix", "params": CROSSWALK},
     "crosswalk.crosswalk_json": {"summary": "the crosswalk matrix", "params": CROSSWALK},
     "crosswalk.crosswalk_csv": {"summary": "the mappings", "params": CROSSWALK},

@@ -1,0 +1,69 @@
+"""`/frameworks/<slug>/soa`: a framework's statement of applicability, with downloads.
+
+The data is `stkg.soa.soa_data` over the validation results the explorer already holds
+(`gap_index().report`), kept per store version; the page is its HTML, the twins are JSON,
+CSV, XLSX and Markdown from `stkg.soa.formats` — the same files `stkg report --soa` writes.
+`?kind=control` keeps one kind of requirement (ISO/IEC 42001's Annex A controls).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from markupsafe import Markup
+
+from stkg.soa import requirement_kinds, soa_data
+from stkg.soa.formats import FORMATS, MEDIA_TYPES, SUFFIXES, to_html
+from stkg.web.cache import per_store_version
+from stkg.web.frameworks import resolve_framework
+from stkg.web.gaps import gap_index
+from stkg.web.terms import store
+
+blueprint = Blueprint("soa", __name__)
+
+PAGE_SYSTEMS = 10  # failing systems listed per requirement on the page; downloads hold all
+DOWNLOADS = ("csv", "xlsx", "markdown")
+
+
+def statement(slug: str) -> dict[str, Any]:
+    """The statement of `slug`'s framework (404 for none), for `?kind=` if given."""
+    framework = resolve_framework(slug)
+    kind = request.args.get("kind") or None
+    known = per_store_version(
+        f"soa-kinds:{framework}", lambda: requirement_kinds(store(), framework)
+    )
+    if kind is not None and kind not in known:  # checked first: one cache entry per real kind
+        listed = ", ".join(known) or "none"
+        abort(400, f"no requirement of kind {kind!r} in {slug} (kinds: {listed})")
+    return per_store_version(
+        f"soa:{framework}:{kind}", lambda: soa_data(store(), framework, gap_index().report, kind)
+    )
+
+
+@blueprint.get("/frameworks/<slug>/soa")
+def soa_page(slug: str) -> str:
+    data = statement(slug)
+    body = to_html(data, page="report/soa_body.html", limit=PAGE_SYSTEMS, link=_link)
+    return render_template("soa.html", data=data, slug=slug, body=Markup(body), downloads=DOWNLOADS)
+
+
+def _link(iri: str) -> str:
+    return url_for("resource.resource_page", iri=iri)
+
+
+@blueprint.get("/frameworks/<slug>/soa.json")
+def soa_json(slug: str) -> Response:
+    return jsonify(statement(slug))
+
+
+@blueprint.get("/frameworks/<slug>/soa.<fmt>")
+def soa_download(slug: str, fmt: str) -> Response:
+    name = {"md": "markdown"}.get(fmt, fmt)
+    if name not in DOWNLOADS:
+        abort(404, f"no statement of applicability as {fmt!r} (formats: json, csv, xlsx, md)")
+    data = statement(slug)
+    response = Response(FORMATS[name](data), 200, content_type=MEDIA_TYPES[name])
+    filename = f"soa-{data['framework']['slug']}.{SUFFIXES[name]}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
