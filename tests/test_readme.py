@@ -36,6 +36,8 @@ NOT_RUN = {
     "scripts/run": "sets up the machine (apt, npm ci), then serves forever; `stkg serve`, which "
     "it ends in, is started below",
     "scripts/test": "sets up the machine, then runs this test suite itself",
+    "curl": "talks to a server started with a token; tests/test_web_write.py sends the same "
+    "requests to a real `stkg serve`",
 }
 # Placeholder files the README names, given real content: a fully governed system.
 PLACEHOLDERS = {
