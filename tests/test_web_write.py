@@ -14,6 +14,7 @@ from email.message import Message
 import pytest
 
 from conftest import REPO
+from page_checks import assert_accessible_page
 from servers import running_server
 from test_import import FIXTURE, bare_project
 
@@ -324,3 +325,20 @@ def test_an_import_through_the_api_shows_in_the_explorer(server):
     path = "/gaps.json?" + urllib.parse.urlencode({"system": system})
     status, _, data = call(server.base, "GET", path, token=None)
     assert status == 200 and "EscalationPath" in data.decode()
+
+
+def test_the_upload_form_gets_a_page_listing_every_error_or_what_was_imported(server):
+    files = dict(example_files())
+    files["systems.csv"] = files["systems.csv"].replace(b",High,", b",Hihg,", 1)
+    body, content_type = multipart(list(files.items()), batch="form", token=TOKEN)
+    browser = {"Content-Type": content_type, "Accept": "text/html,*/*;q=0.8"}
+    status, headers, page = call(server.base, "POST", "/import", body, browser, token=None)
+    assert status == 400 and headers["Content-Type"].startswith("text/html")
+    assert_accessible_page(page.decode())
+    assert b"<td>Hihg</td>" in page and b"systems.csv" in page
+    body, content_type = multipart(example_files(), batch="form", token=TOKEN, dry_run="on",
+                                   base="https://example.org/form/")  # fmt: skip
+    browser["Content-Type"] = content_type
+    status, _, page = call(server.base, "POST", "/import", body, browser, token=None)
+    assert status == 200 and b"Dry run: nothing written" in page
+    assert "form" not in batches(server.base)

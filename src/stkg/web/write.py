@@ -81,19 +81,28 @@ def _json_errors(view: Callable[..., Response]) -> Callable[..., Response]:
         try:
             return view(*args, **kwargs)
         except Refused as refused:
-            response = jsonify(refused.body)
-            response.status_code = refused.status
+            response = _answer(refused.body, refused.status)
             if refused.status == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="stkg"'
             return response
         except RequestEntityTooLarge:
             limit = f"{_limit():,} bytes (STKG_MAX_UPLOAD_BYTES)"
-            response = jsonify({"error": f"the request is larger than {limit}"})
-            response.status_code = 413
-            return response
+            return _answer({"error": f"the request is larger than {limit}"}, 413)
 
     wrapped.__name__ = view.__name__
     return wrapped
+
+
+def _answer(body: dict[str, Any], status: int = 200) -> Response:
+    """JSON; for the upload page's own form (a browser asking for HTML), the result page
+    rendered from the same dict."""
+    browser = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if request.endpoint == "write.import_post" and browser == "text/html":
+        page = render_template("import_result.html", answer=body, status=status)
+        return Response(page, status, content_type="text/html; charset=utf-8")
+    response = jsonify(body)
+    response.status_code = status
+    return response
 
 
 def _limit() -> int:
@@ -200,7 +209,7 @@ def import_post() -> Response:
             ) from None
         except StkgError as error:
             raise Refused(400, relabel(str(error))) from None
-    return jsonify(_outcome(outcome))
+    return _answer(_outcome(outcome))
 
 
 def _relabel(prefix: str) -> Callable[[str], str]:
