@@ -57,11 +57,11 @@ def soa_json(slug: str) -> Response:
     return jsonify(statement(slug))
 
 
-@blueprint.get("/frameworks/<slug>/soa.<fmt>")
-def soa_download(slug: str, fmt: str) -> Response:
-    name = {"md": "markdown"}.get(fmt, fmt)
+@blueprint.get("/frameworks/<slug>/soa.<ext>")
+def soa_download(slug: str, ext: str) -> Response:
+    name = {"md": "markdown"}.get(ext, ext)
     if name not in DOWNLOADS:
-        abort(404, f"no statement of applicability as {fmt!r} (formats: json, csv, xlsx, md)")
+        abort(404, f"no statement of applicability as {ext!r} (formats: json, csv, xlsx, md)")
     data = statement(slug)
     response = Response(FORMATS[name](data), 200, content_type=MEDIA_TYPES[name])
     filename = f"soa-{data['framework']['slug']}.{SUFFIXES[name]}"
