@@ -13,6 +13,7 @@ from email.message import Message
 
 import pytest
 
+from commands import stkg
 from conftest import REPO
 from page_checks import assert_accessible_page
 from servers import running_server
@@ -342,3 +343,33 @@ def test_the_upload_form_gets_a_page_listing_every_error_or_what_was_imported(se
     status, _, page = call(server.base, "POST", "/import", body, browser, token=None)
     assert status == 200 and b"Dry run: nothing written" in page
     assert "form" not in batches(server.base)
+
+
+def test_a_graph_change_is_a_batch_that_stkg_import_lists_and_rolls_back(tmp_path):
+    from stkg.project import Project
+    from stkg.store import OxigraphStore
+    from stkg.web import create_app
+
+    project = bare_project(tmp_path)
+    folder = tmp_path / "store"
+    store = OxigraphStore(folder)
+    Project(project).load_into(store)
+    app = create_app(
+        {"STKG_UPDATE_TOKEN": TOKEN, "STKG_QUERY_WORKERS": 0, "STKG_NAMED_QUERY_WORKERS": 0},
+        project=Project(project),
+        store=store,
+    )
+    answer = app.test_client().put(
+        graph_url(), data=TRIPLE, content_type="text/turtle",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )  # fmt: skip
+    assert answer.status_code == 201
+    store.close()
+    listed = stkg("--store", str(folder), "import", "--list", cwd=project)
+    assert f"{GRAPH}: present; last import" in listed.stdout, listed.stdout
+    assert "request body  sha256 " in listed.stdout
+    gone = stkg("--store", str(folder), "import", "--rollback", GRAPH, cwd=project)
+    assert gone.returncode == 0, gone.stderr
+    assert "1 triples removed" in gone.stdout
+    listed = stkg("--store", str(folder), "import", "--list", cwd=project)
+    assert f"{GRAPH}: rolled back" in listed.stdout
