@@ -220,6 +220,7 @@ def test_a_bad_rdf_file_names_its_line(server):
     assert status == 400
     (error,) = answer["errors"]
     assert error["file"] == "bad-airo.ttl" and error["row"] > 1 and error["column"]
+    assert "Loan applicants" in error["value"] or "Head of Credit" in error["value"]
     assert "bad-airo" not in batches(server.base)
 
 
@@ -266,6 +267,7 @@ def test_a_body_that_does_not_parse_names_row_and_column_and_writes_nothing(serv
     assert status == 400
     (error,) = json.loads(data)["errors"]
     assert error["file"] == "request body" and error["row"] == 2 and error["column"]
+    assert error["value"] == "<https://x> <y> ."
     assert ask(server.base, f'ASK {{ GRAPH <{graph}> {{ ?s ?p "hello" }} }}')  # unchanged
 
 

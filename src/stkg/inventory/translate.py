@@ -89,7 +89,8 @@ def translate(
             quads = read_quads(source)
         except SourceError as error:
             column = None if error.column is None else str(error.column)
-            errors.append(InputError(source.label, error.line, column, None, error.message))
+            value = source_line(path, error.line)
+            errors.append(InputError(source.label, error.line, column, value, error.message))
             continue
         dataset.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, INPUT) for q in quads)
         files.append(SourceFile(path, source.label, hashlib.sha256(path.read_bytes()).hexdigest()))
@@ -134,6 +135,21 @@ def translate(
         len(derived - own),
         _unmapped(dataset, namespaces),
     )
+
+
+def source_line(path: Path, line: int | None, width: int = 200) -> str | None:
+    """The text of a file's line (1-based), cut to `width` characters: the value an error
+    at that line names."""
+    if line is None or line < 1:
+        return None
+    try:
+        with path.open("rb") as file:
+            for number, text in enumerate(file, start=1):
+                if number == line:
+                    return text.decode("utf-8", "replace").strip()[:width]
+    except OSError:
+        return None
+    return None
 
 
 def _unmapped(dataset: ox.Store, namespaces: Sequence[str]) -> Counter[str]:

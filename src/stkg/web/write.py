@@ -40,7 +40,7 @@ from stkg.inventory import InventoryErrors
 from stkg.inventory import batches as batch_store
 from stkg.inventory.read import InputError
 from stkg.inventory.run import Outcome, mapping_for, run_import
-from stkg.inventory.translate import VOCABULARIES
+from stkg.inventory.translate import VOCABULARIES, source_line
 from stkg.project import GRAPH_BASE
 from stkg.rdf_files import Source, read_quads
 from stkg.web.sparql import executors
@@ -363,7 +363,8 @@ def _write_graph(*, replace: bool) -> Response:
         try:
             quads = read_quads(Source(path, graph, label))
         except SourceError as error:
-            raise Refused(400, str(error), errors=[_source_error(error, lambda s: s)]) from None
+            found = _source_error(error, lambda s: s) | {"value": source_line(path, error.line)}
+            raise Refused(400, str(error), errors=[found]) from None
     others = sorted({q.graph_name.value for q in quads if q.graph_name != ox.NamedNode(graph)})
     if others:
         raise Refused(400, f"the body names graph <{others[0]}>: a request writes one graph")
