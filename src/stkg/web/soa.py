@@ -1,7 +1,7 @@
 """`/frameworks/<slug>/soa`: a framework's statement of applicability, with downloads.
 
 The data is `stkg.soa.soa_data` over the validation results the explorer already holds
-(`gap_index().report`), kept per store version; the page is its HTML, the twins are JSON,
+(`gap_index().report`); the page is its HTML, the twins are JSON,
 CSV, XLSX and Markdown from `stkg.soa.formats` — the same files `stkg report --soa` writes.
 `?kind=control` keeps one kind of requirement (ISO/IEC 42001's Annex A controls).
 """
@@ -15,7 +15,6 @@ from markupsafe import Markup
 
 from stkg.soa import requirement_kinds, soa_data
 from stkg.soa.formats import FORMATS, MEDIA_TYPES, SUFFIXES, to_html
-from stkg.web.cache import per_store_version
 from stkg.web.frameworks import resolve_framework
 from stkg.web.gaps import gap_index
 from stkg.web.terms import store
@@ -27,18 +26,17 @@ DOWNLOADS = ("csv", "xlsx", "markdown")
 
 
 def statement(slug: str) -> dict[str, Any]:
-    """The statement of `slug`'s framework (404 for none), for `?kind=` if given."""
+    """The statement of `slug`'s framework (404 for none), for `?kind=` if given. Built per
+    request over the validation results the explorer keeps (0.8 s at 10,000 systems; the
+    validation, 14 s there, is the gap report's, computed once per store version)."""
     framework = resolve_framework(slug)
     kind = request.args.get("kind") or None
-    known = per_store_version(
-        f"soa-kinds:{framework}", lambda: requirement_kinds(store(), framework)
-    )
-    if kind is not None and kind not in known:  # checked first: one cache entry per real kind
-        listed = ", ".join(known) or "none"
-        abort(400, f"no requirement of kind {kind!r} in {slug} (kinds: {listed})")
-    return per_store_version(
-        f"soa:{framework}:{kind}", lambda: soa_data(store(), framework, gap_index().report, kind)
-    )
+    if kind is not None:
+        known = requirement_kinds(store(), framework)
+        if kind not in known:
+            listed = ", ".join(known) or "none"
+            abort(400, f"no requirement of kind {kind!r} in {slug} (kinds: {listed})")
+    return soa_data(store(), framework, gap_index().report, kind)
 
 
 @blueprint.get("/frameworks/<slug>/soa")

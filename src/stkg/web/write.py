@@ -41,7 +41,7 @@ from stkg.inventory import batches as batch_store
 from stkg.inventory.read import InputError
 from stkg.inventory.run import Outcome, mapping_for, run_import
 from stkg.inventory.translate import VOCABULARIES, source_line
-from stkg.project import GRAPH_BASE
+from stkg.project import GRAPH_BASE, Project
 from stkg.rdf_files import Source, read_quads
 from stkg.web.sparql import executors
 from stkg.web.terms import store
@@ -125,6 +125,13 @@ def _authorise(*, form: bool = False) -> str:
     return agent.strip() or "stkg web API"
 
 
+# The app state, reached in these two functions only (the web state is being reshaped).
+
+
+def _project() -> Project:
+    return current_app.extensions["stkg"]["project"]
+
+
 def _changed() -> None:
     """A new version of the store: what the pages built on the old one is stale, and the
     query workers read a snapshot that must be taken again (as after a SPARQL Update)."""
@@ -171,7 +178,7 @@ def import_post() -> Response:
     if batch is None and len(uploads) > 1:
         raise Refused(400, "several files: name their batch (form field 'batch')")
     dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "on", "yes")
-    project = current_app.extensions["stkg"]["project"]
+    project = _project()
     with tempfile.TemporaryDirectory(prefix="stkg-upload-") as folder:
         paths = []
         for upload in uploads:
