@@ -36,9 +36,14 @@ NOT_RUN = {
     "scripts/run": "sets up the machine (apt, npm ci), then serves forever; `stkg serve`, which "
     "it ends in, is started below",
     "scripts/test": "sets up the machine, then runs this test suite itself",
+    "curl": "talks to a server started with a token; tests/test_web_write.py sends the same "
+    "requests to a real `stkg serve`",
 }
 # Placeholder files the README names, given real content: a fully governed system.
-PLACEHOLDERS = {"my-inventory.ttl": GOVERNED}
+PLACEHOLDERS = {
+    "my-inventory.ttl": GOVERNED,
+    "credit-scoring.ttl": (REPO / "tests" / "airo" / "credit-scoring.ttl").read_text("utf-8"),
+}
 EXITS = re.compile(r"\s#\s*exits (\d+)")
 # Global options of `stkg` and the environment variables that set them (README, Using stkg).
 SERVE_OPTIONS = {"--store": "STKG_STORE", "--project": "STKG_PROJECT"}

@@ -307,7 +307,9 @@ class WorkerPool:
         return str(target)
 
     def _spawn(self) -> None:
-        worker = _Worker(self._snapshot, self._generation, self.memory)
+        with self._lock:  # a snapshot and its generation, read together (reload sets both)
+            snapshot, generation = self._snapshot, self._generation
+        worker = _Worker(snapshot, generation, self.memory)
         with self._lock:  # close() sets _closed under this lock: no worker escapes cleanup
             if self._closed:
                 worker.kill()
@@ -346,8 +348,13 @@ class WorkerPool:
             raise QueryTimeout(
                 f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again later"
             ) from None
-        if not worker.alive():
-            self._replace(worker)
+        if not worker.alive() or worker.generation != self._generation:
+            # dead, or started on a snapshot older than the store: a spawn begun before the
+            # last reload can put one here after reload emptied the queue
+            if worker.generation == self._generation:
+                self._replace(worker)
+            else:
+                self._discard(worker)
             return self.query(
                 sparql,
                 bindings=bindings,

@@ -212,6 +212,11 @@ class STKG(DefinedNamespace):
     reviewStatus: URIRef  # Mapping -> ReviewStatus: review status
     justification: URIRef  # Mapping -> text: justification
     mappingPath: URIRef  # ChainedMapping -> rdf:List of Mapping: mapping path
+    ApplicabilityDecision: URIRef  # class: applicability decision
+    decidesApplicabilityOf: URIRef  # ApplicabilityDecision -> Requirement
+    applicable: URIRef  # ApplicabilityDecision -> xsd:boolean: applicable
+    applicabilityJustification: URIRef  # ApplicabilityDecision -> text
+    hasEvidence: URIRef  # any -> Evidence: has evidence
     # --- Import provenance ---
     sha256: URIRef  # any -> xsd:string: SHA-256 of a source file
     rowCount: URIRef  # any -> xsd:integer: rows an import read

@@ -6,24 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pyoxigraph as ox
 
-from stkg import progress
 from stkg.cli.workspace import Workspace
 from stkg.errors import SourceError
-from stkg.inventory import InventoryErrors, prepare, systems
+from stkg.inventory import InventoryErrors
 from stkg.inventory import batches as batch_store
-from stkg.inventory.mapping import (
-    DEFAULT_MAPPING,
-    Mapping,
-    MappingError,
-    check_base,
-    load_mapping,
-)
+from stkg.inventory.mapping import Mapping
+from stkg.inventory.run import LABELLED, Outcome, mapping_for, run_import
 from stkg.inventory.template import write_template
-from stkg.project import bundled_project_dir
-from stkg.store import OxigraphStore, Store
-from stkg.validate import ValidationResult, validate
+from stkg.inventory.translate import VOCABULARIES, Translation
+from stkg.store import Store
+from stkg.validate import ValidationResult
 
 BAD_INPUT = 2  # as `stkg validate`: input that cannot be used
 
@@ -43,6 +36,14 @@ class BadInput(click.ClickException):
 @click.option("--base", help="Base IRI of the IRIs minted from ids (default: the mapping's).")
 @click.option("--batch", "batch_name", help="Batch id. Default: the name of the folder or file.")
 @click.option("--agent", help="Who imports, for the provenance record. Default: the user name.")
+@click.option(
+    "--from",
+    "vocabularies",
+    multiple=True,
+    type=click.Choice(sorted(VOCABULARIES)),
+    help="PATHS are RDF files in AIRO or W3C DPV terms (repeatable), translated through "
+    "rules derived from ontology/alignments.ttl (data/import/rules/).",
+)
 @click.option("--dry-run", is_flag=True, help="Check and report what would change; write nothing.")
 @click.option("--list", "list_batches", is_flag=True, help="List the batches in the store.")
 @click.option("--rollback", metavar="BATCH", help="Remove a batch (recorded too).")
@@ -60,6 +61,7 @@ def import_(
     base: str | None,
     batch_name: str | None,
     agent: str | None,
+    vocabularies: tuple[str, ...],
     dry_run: bool,
     list_batches: bool,
     rollback: str | None,
@@ -90,76 +92,58 @@ def import_(
         click.echo(f"rolled back batch {rollback}: {removed} triples removed")
         _in_memory_note(ws)
         return
-    base = base or mapping.base
-    check_base(base)
-    batch_id = batch_store.batch_id(paths, batch_name)
-    store = ws.store
     try:
-        with progress.status("Checking the inventory"):
-            batch = prepare(paths, store, mapping, base, batch_id)
+        outcome = run_import(
+            ws.store,
+            paths,
+            root=ws.project.root,
+            mapping=mapping,
+            agent=agent or batch_store.default_agent(),
+            base=base,
+            batch=batch_name,
+            vocabularies=vocabularies,
+            dry_run=dry_run,
+        )
     except InventoryErrors as error:
         raise BadInput(str(error)) from None
-    before = batch_store.current(store, batch_id)
-    after = set(batch.quads)
+    batch = outcome.batch
+    if outcome.translation is not None:
+        _translated(outcome.translation)
+    unit = "statements" if vocabularies else "rows"
     click.echo(
-        f"batch {batch_id}: {batch.rows} rows from {len(batch.files)} file(s), "
+        f"batch {batch.id}: {batch.rows} {unit} from {len(batch.files)} file(s), "
         f"{len(batch.quads)} triples for <{batch.graph}>"
     )
     add, remove = ("would add", "would remove") if dry_run else ("added", "removed")
-    click.echo(f"  {add} {len(after - before)} triples, {remove} {len(before - after)}")
-    imported = systems(batch)
+    click.echo(f"  {add} {outcome.added} triples, {remove} {outcome.removed}")
+    _summary(outcome)
     if dry_run:
-        scratch = _copy(store)
-        old = _gaps(scratch, imported)
-        batch_store.write(scratch, batch, "dry-run", before)
-        new = _gaps(scratch, imported)
-        _summary(new, imported, scratch)
-        brought = {_key(r) for r in new} - {_key(r) for r in old}
-        resolved = {_key(r) for r in old} - {_key(r) for r in new}
-        click.echo(f"dry run: nothing written; it would bring {len(brought)} new "
-                   f"result(s) and resolve {len(resolved)}")  # fmt: skip
+        click.echo(f"dry run: nothing written; it would bring {outcome.brought} new "
+                   f"result(s) and resolve {outcome.resolved}")  # fmt: skip
         return
-    batch_store.write(store, batch, agent or batch_store.default_agent(), before)
-    # as after `stkg load`: a bulk write leaves an on-disk store's files unmerged, and the
-    # validation below then took 111 s instead of 21 s at 10,000 systems (3 s to compact)
-    ws.store.optimize()
-    _summary(_gaps(store, imported), imported, store)
     _in_memory_note(ws)
 
 
+def _translated(translation: Translation) -> None:
+    click.echo(f"{translation.derived} stkg statements derived through ontology/alignments.ttl")
+    if translation.unmapped:
+        terms = ", ".join(f"<{t}> ({n})" for t, n in sorted(translation.unmapped.items()))
+        click.echo(f"  kept as given, no alignment to translate them by: {terms}")
+
+
 def _mapping(ws: Workspace, mapping_file: Path | None) -> Mapping:
-    if mapping_file is None:
-        mapping_file = ws.project.root / DEFAULT_MAPPING
-        if not mapping_file.is_file():  # a project of one's own uses the bundled mapping
-            mapping_file = bundled_project_dir() / DEFAULT_MAPPING
     try:
-        return load_mapping(mapping_file)
-    except (MappingError, SourceError) as error:
+        return mapping_for(ws.project.root, mapping_file)
+    except SourceError as error:
         raise BadInput(str(error)) from None
 
 
-def _copy(store: Store) -> OxigraphStore:
-    """An in-memory copy to try the import on, for --dry-run."""
-    scratch = OxigraphStore()
-    scratch.add_quads(ox.parse(store.export("nquads"), format=ox.RdfFormat.N_QUADS))
-    return scratch
+PER_SYSTEM = LABELLED  # up to this many imported systems, the summary has a line for each
 
 
-def _gaps(store: Store, imported: set[str]) -> list[ValidationResult]:
-    with progress.status("Validating"):
-        report = validate(store)
-    return [r for r in report.results if imported & set(r.systems)]
-
-
-def _key(result: ValidationResult) -> tuple:
-    return (result.focus_node, result.source_shape, result.path, result.value)
-
-
-PER_SYSTEM = 25  # up to this many imported systems, the summary has a line for each
-
-
-def _summary(results: list[ValidationResult], imported: set[str], store: Store) -> None:
+def _summary(outcome: Outcome) -> None:
     """Counts per severity and per shape; a line per system for a small import."""
+    results, imported, labels = outcome.results, outcome.systems, outcome.labels
     counts: dict[str, int] = {}
     by_shape: dict[str, set[str]] = {}
     by_system: dict[str, list[ValidationResult]] = {}
@@ -174,7 +158,6 @@ def _summary(results: list[ValidationResult], imported: set[str], store: Store) 
         + (f": {parts}" if parts else "")
     )
     if len(imported) <= PER_SYSTEM:
-        labels = _labels(store, imported)
         for system in sorted(imported, key=lambda s: labels.get(s, s)):
             own = by_system.get(system, [])
             shapes = ", ".join(sorted({r.source_shape.rsplit("#", 1)[-1] for r in own}))
@@ -185,17 +168,6 @@ def _summary(results: list[ValidationResult], imported: set[str], store: Store) 
             click.echo(f"  {shape}: {len(systems)} system(s)")
     if results:
         click.echo("  (details: stkg validate)")
-
-
-def _labels(store: Store, iris: set[str]) -> dict[str, str]:
-    if not iris:
-        return {}
-    values = " ".join(f"<{i}>" for i in sorted(iris))
-    answer = store.query(
-        "SELECT ?s ?l WHERE { VALUES ?s { " + values + " } "
-        "?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
-    )
-    return {s.value: label.value for s, label in answer.rows}
 
 
 def _list(store: Store) -> None:

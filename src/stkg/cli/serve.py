@@ -105,6 +105,14 @@ from stkg.netguard import forbid_network
     help="Enable SPARQL Update on /sparql for requests with 'Authorization: Bearer TOKEN'. "
     "Default: read-only.",
 )
+@click.option(
+    "--max-upload-bytes",
+    envvar="STKG_MAX_UPLOAD_BYTES",
+    type=click.IntRange(min=1),
+    default=64 * 1024 * 1024,
+    show_default=True,
+    help="Largest body POST /import and the Graph Store Protocol take (413 above it).",
+)
 @click.pass_obj
 def serve(
     ws: Workspace,
@@ -120,6 +128,7 @@ def serve(
     worker_memory: int,
     cors_origins: str,
     update_token: str | None,
+    max_upload_bytes: int,
 ) -> None:
     """Serve the web app with the waitress WSGI server (never Flask's debug server)."""
     import waitress
@@ -138,6 +147,7 @@ def serve(
         **_gate_settings(),
         "STKG_CORS_ORIGINS": cors_origins,
         "STKG_UPDATE_TOKEN": update_token or None,
+        "STKG_MAX_UPLOAD_BYTES": max_upload_bytes,
     }
     app = create_app(config, project=ws.project, store=ws.store)
     # SIGTERM (what service managers send) ends the server like Ctrl-C, so the query worker

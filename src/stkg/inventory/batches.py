@@ -59,7 +59,9 @@ def now() -> datetime.datetime:
 
 
 def batch_graph(batch: str) -> str:
-    return BATCH_BASE + batch
+    """The graph of a batch: an import's is under BATCH_BASE; a graph written through the
+    Graph Store Protocol is its own batch, named by its IRI (a batch id has no `:`)."""
+    return batch if ":" in batch else BATCH_BASE + batch
 
 
 def batch_id(paths: Sequence[Path], explicit: str | None = None) -> str:
@@ -150,6 +152,43 @@ def provenance(batch: Batch, agent: str) -> list[ox.Quad]:
     return [ox.Quad(t.subject, t.predicate, t.object, where) for t in triples]
 
 
+def change_record(
+    graph: str,
+    label: str,
+    agent: str,
+    started: datetime.datetime,
+    sources: Sequence[tuple[str, str]] = (),
+    triples: int | None = None,
+    *,
+    removed: bool = False,
+) -> list[ox.Quad]:
+    """The PROV-O record of a change to a graph made outside an import (the Graph Store
+    Protocol): as an import's, with `sources` (name, SHA-256) and the triples written, or,
+    when the graph was `removed`, prov:invalidated as for a rollback."""
+    activity = _activity(quote(graph, safe=""), started)
+    triples_ = _record(activity, label, agent, started)
+    node = ox.NamedNode(graph)
+    if removed:
+        triples_.append(ox.Triple(activity, _prov("invalidated"), node))
+    else:
+        triples_ += [
+            ox.Triple(activity, _prov("generated"), node),
+            ox.Triple(node, RDF_TYPE, _prov("Entity")),
+            ox.Triple(activity, _stkg("rowCount"), ox.Literal(triples or 0)),
+            ox.Triple(activity, _stkg("tripleCount"), ox.Literal(triples or 0)),
+        ]
+    for number, (name, sha256) in enumerate(sources, start=1):
+        source = ox.NamedNode(f"{activity.value}/source/{number}")
+        triples_ += [
+            ox.Triple(activity, _prov("used"), source),
+            ox.Triple(source, RDF_TYPE, _prov("Entity")),
+            ox.Triple(source, RDFS_LABEL, ox.Literal(name)),
+            ox.Triple(source, _stkg("sha256"), ox.Literal(sha256)),
+        ]
+    where = ox.NamedNode(PROVENANCE_GRAPH)
+    return [ox.Quad(t.subject, t.predicate, t.object, where) for t in triples_]
+
+
 def write(store: Store, batch: Batch, agent: str, before: set[ox.Quad] | None = None) -> None:
     """Replace the batch's graph and record the import, in one all-or-nothing change. Given
     what the graph holds `before`, only the difference is written (a source imported again
@@ -179,7 +218,7 @@ def rollback(store: Store, batch: str, agent: str) -> int:
         listed = ", ".join(known) if known else "none"
         raise StkgError(f"no import batch {batch!r} in the store (batches: {listed})")
     started = now()
-    activity = _activity(batch, started)
+    activity = _activity(quote(batch, safe="") if ":" in batch else batch, started)
     triples = _record(activity, f"stkg import --rollback {batch}", agent, started)
     triples.append(ox.Triple(activity, _prov("invalidated"), ox.NamedNode(batch_graph(batch))))
     where = ox.NamedNode(PROVENANCE_GRAPH)

@@ -67,6 +67,10 @@ def create_app(
 
     for module in (systems, system, resource, frameworks, crosswalk, gaps, search, ontology):
         app.register_blueprint(module.blueprint)
+    from stkg.web import soa, write
+
+    app.register_blueprint(soa.blueprint)  # /frameworks/<slug>/soa (issue 15)
+    app.register_blueprint(write.blueprint)  # POST /import, /graph (issue 15)
 
     from stkg.web import queries, sparql
 

@@ -78,6 +78,8 @@ GAP_FILTERS = [
     *PAGING,
 ]
 IRI = _query("iri", "the IRI", required=True)
+SOA = [_query("kind", "only requirements of this kind (e.g. control)")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CROSSWALK = [
     _query("source", "source framework: short name or IRI"),
     _query("target", "target framework: short name or IRI"),
@@ -115,6 +117,22 @@ EDITOR_FORM = {
     "properties": {"query": {"type": "string"}, "example": {"type": "string"}},
 }
 
+GSP = [_query("graph", "the named graph's IRI", required=True)]
+GSP_BODY = {m: {"schema": {"type": "string"}} for m in RDF}
+IMPORT_FORM = {
+    "type": "object",
+    "properties": {
+        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+        "batch": {"type": "string"},
+        "base": {"type": "string"},
+        "from": {"type": "array", "items": {"type": "string", "enum": ["airo", "dpv"]}},
+        "dry_run": {"type": "string"},
+        "agent": {"type": "string"},
+        "token": {"type": "string"},
+    },
+    "required": ["files"],
+}
+
 # endpoint -> summary, query parameters, media types answered (200), request body (POST)
 ROUTES: dict[str, dict[str, Any]] = {
     "static": {"summary": "the explorer's own style sheet and scripts", "answers": ("*/*",)},
@@ -145,6 +163,13 @@ ROUTES: dict[str, dict[str, Any]] = {
     "frameworks.framework_page": {"summary": "one framework's requirement tree"},
     "frameworks.framework_json": {"summary": "one framework's requirement tree"},
     "frameworks.framework_csv": {"summary": "one framework's requirements"},
+    "soa.soa_page": {"summary": "one framework's statement of applicability", "params": SOA},
+    "soa.soa_json": {"summary": "one framework's statement of applicability", "params": SOA},
+    "soa.soa_download": {
+        "summary": "the statement of applicability as a file: csv, xlsx or md",
+        "params": SOA,
+        "answers": (CSV, XLSX, "text/markdown"),
+    },
     "crosswalk.crosswalk_page": {"summary": "the crosswalk matrix", "params": CROSSWALK},
     "crosswalk.crosswalk_json": {"summary": "the crosswalk matrix", "params": CROSSWALK},
     "crosswalk.crosswalk_csv": {"summary": "the mappings", "params": CROSSWALK},
@@ -196,9 +221,40 @@ ROUTES: dict[str, dict[str, Any]] = {
         "body": {"application/x-www-form-urlencoded": {"schema": EDITOR_FORM}},
     },
     "openapi.openapi": {"summary": "this description"},
+    "write.import_page": {"summary": "the upload page for an inventory"},
+    "write.import_json": {"summary": "the import batches and graph changes in the store"},
+    "write.import_post": {
+        "summary": "import an inventory or AIRO/DPV RDF (needs the update token)",
+        "answers": (JSON,),
+        "body": {"multipart/form-data": {"schema": IMPORT_FORM}},
+    },
+    "write.graph_get": {
+        "summary": "a named graph (Graph Store Protocol)",
+        "params": GSP,
+        "answers": RDF,
+    },
+    "write.graph_put": {
+        "summary": "replace a named graph (needs the update token)",
+        "params": GSP,
+        "answers": (JSON,),
+        "body": GSP_BODY,
+    },
+    "write.graph_post": {
+        "summary": "add to a named graph (needs the update token)",
+        "params": GSP,
+        "answers": (JSON,),
+        "body": GSP_BODY,
+    },
+    "write.graph_delete": {
+        "summary": "remove a named graph (needs the update token)",
+        "params": GSP,
+        "answers": (JSON,),
+    },
 }
 ERRORS = {
     "400": "a parameter is missing or malformed",
+    "401": "a write without the update token",
+    "403": "a write with a wrong token, to a read-only server, or to one of stkg's graphs",
     "404": "no such resource, framework, query or file",
     "406": "no acceptable format",
     "413": "the request is too large",

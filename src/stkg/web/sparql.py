@@ -90,9 +90,15 @@ def executor(app: Flask | None = None, which: str | None = None) -> Executor:
 
 
 def executors(app: Flask) -> list[Executor]:
-    """The executors started so far (to reload after an update, or to close)."""
+    """The executors started so far (to reload after an update, or to close). One being
+    started now is waited for: its snapshot may be older than the write that asks."""
     state = app.extensions["stkg"]
-    return [state[key] for key in ("executor", "named_executor") if key in state]
+    found = []
+    for key in ("executor", "named_executor"):
+        with _locks[key]:
+            if key in state:
+                found.append(state[key])
+    return found
 
 
 def close_executors(app: Flask) -> None:
