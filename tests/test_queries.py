@@ -23,6 +23,7 @@ from stkg.queries import (
     parse_query_file,
     project_prefixes,
 )
+from stkg.store import QueryRequest
 
 EX = "https://w3id.org/stkg/example/acme/"
 EXAMPLES_README = (REPO / "data" / "examples" / "README.md").read_text(encoding="utf-8")
@@ -55,7 +56,7 @@ def queries(project):
 def run(store, query, **values):
     return (
         LocalExecutor(store, max_rows=10**9)
-        .query(query.sparql, bindings=query.bindings(values))
+        .query(QueryRequest(query.sparql, query.bindings(values)))
         .result
     )
 

@@ -17,6 +17,7 @@ from stkg.store.base import (
     Capabilities,
     LoadReport,
     QueryOptions,
+    QueryRequest,
     Store,
     Term,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "LoadReport",
     "OxigraphStore",
     "QueryOptions",
+    "QueryRequest",
     "Source",
     "Store",
     "Term",
