@@ -1,0 +1,234 @@
+"""Rewrites of query shapes a remote server answers wrongly, into shapes it answers right.
+
+Each rewrite keeps the query's meaning (SPARQL 1.1) and is applied only when the conformance
+probe (`stkg.store.probe`) found the server wrong on that shape; each is tested in
+tests/test_store_rewrite.py on the text and, against Virtuoso, on the answer. They work on
+the query's tokens (`stkg.sandbox.tokens`), so strings and comments are never touched.
+
+- `star-path-in-negation`: Virtuoso 7.2 evaluates `?x a/rdfs:subClassOf* C` and
+  `?c rdfs:subClassOf* C` inside MINUS, FILTER NOT EXISTS and OPTIONAL as if nothing matched
+  (11 of 33 compiled SHACL queries wrong at 10,000 systems). The path becomes `?x a ?v` with
+  `VALUES ?v { … }` over the class closure, which is asked first, outside any negation, where
+  the server is right. A `*` or `+` path there that is not of these forms is refused.
+- `sameterm-plain-literal`: `sameTerm(?v, "high")` is false for a stored "high"; for a simple
+  literal `=` means the same (a different type is an error: false), so it becomes `(?v = "high")`.
+- `minus-without-shared-variable`: MINUS whose pattern shares no variable with what precedes
+  it removes nothing; Virtuoso removes everything. Such a MINUS is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from stkg.errors import StkgError
+from stkg.sandbox import Token, tokens
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+FRESH = "__stkg_"  # prefix of the variables rewrites introduce; dropped from answers
+
+# The faults a rewrite repairs, by the probe's name for them.
+STAR_IN_NEGATION = "star-path-in-negation"
+SAMETERM_LITERAL = "sameterm-plain-literal"
+MINUS_UNSHARED = "minus-without-shared-variable"
+
+
+class Unsupported(StkgError):
+    """The server answers this query shape wrongly and stkg cannot rewrite it."""
+
+
+@dataclass
+class Rewritten:
+    text: str
+    applied: list[str] = field(default_factory=list)
+
+
+# Closure(class IRI, "*" or "+") -> the IRIs of the classes it covers.
+Closure = Callable[[str, str], list[str]]
+
+
+def rewrite(text: str, faults: set[str], closure: Closure) -> Rewritten:
+    """`text` with each of the server's `faults` that it contains rewritten away."""
+    result = Rewritten(text)
+    if SAMETERM_LITERAL in faults:
+        _apply(result, SAMETERM_LITERAL, _sameterm(result.text))
+    if MINUS_UNSHARED in faults:
+        _apply(result, MINUS_UNSHARED, _minus_unshared(result.text))
+    if STAR_IN_NEGATION in faults:
+        _apply(result, STAR_IN_NEGATION, _star_in_negation(result.text, closure))
+    return result
+
+
+def _apply(result: Rewritten, name: str, new: str) -> None:
+    if new != result.text:
+        result.text = new
+        result.applied.append(name)
+
+
+def _splice(text: str, edits: list[tuple[int, int, str]]) -> str:
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def _end(token: Token) -> int:
+    return token.offset + len(token.text)
+
+
+def prefixes(toks: list[Token]) -> dict[str, str]:
+    found = {}
+    for i, tok in enumerate(toks[:-2]):
+        if tok.kind == "word" and tok.text.upper() == "PREFIX" and toks[i + 2].kind == "iri":
+            found[toks[i + 1].text.rstrip(":")] = toks[i + 2].text[1:-1]
+    return found
+
+
+def _iri(tok: Token, names: dict[str, str]) -> str | None:
+    if tok.kind == "iri":
+        return tok.text[1:-1]
+    if tok.kind == "pname":
+        prefix, _, local = tok.text.partition(":")
+        if prefix in names:
+            return names[prefix] + local
+    if tok.kind == "word" and tok.text == "a":
+        return RDF_TYPE
+    return None
+
+
+# --- sameTerm on a simple literal -------------------------------------------------------------
+
+
+def _sameterm(text: str) -> str:
+    toks = tokens(text)
+    edits = []
+    for i, tok in enumerate(toks[:-5]):
+        if not (tok.kind == "word" and tok.text.lower() == "sameterm"):
+            continue
+        open_, left, comma, right, close = toks[i + 1 : i + 6]
+        if (open_.text, comma.text, close.text) != ("(", ",", ")"):
+            continue
+        kinds = {left.kind, right.kind}
+        if kinds == {"var", "string"}:  # a string with no @lang or ^^ (`close` follows it)
+            edits.append((tok.offset, _end(close), f"({left.text} = {right.text})"))
+    return _splice(text, edits)
+
+
+# --- Groups: where MINUS, NOT EXISTS and OPTIONAL open one ----------------------------------
+
+
+@dataclass
+class _Group:
+    open: int  # index of "{"
+    close: int  # index of the matching "}"
+    keyword: str | None  # MINUS, EXISTS, OPTIONAL or None
+    keyword_at: int | None
+    negated: bool  # this group or one around it is negated
+
+
+def _groups(toks: list[Token]) -> list[_Group]:
+    groups: list[_Group] = []
+    stack: list[_Group] = []
+    for i, tok in enumerate(toks):
+        if tok.text == "{":
+            before = toks[i - 1].text.upper() if i else ""
+            keyword = before if before in ("MINUS", "EXISTS", "OPTIONAL") else None
+            negated = keyword is not None or bool(stack and stack[-1].negated)
+            group = _Group(i, -1, keyword, i - 1 if keyword else None, negated)
+            stack.append(group)
+            groups.append(group)
+        elif tok.text == "}" and stack:
+            stack.pop().close = i
+    return [g for g in groups if g.close >= 0]
+
+
+# --- MINUS with no shared variable ---------------------------------------------------------
+
+
+def _minus_unshared(text: str) -> str:
+    toks = tokens(text)
+    groups = _groups(toks)
+    edits = []
+    for group in groups:
+        if group.keyword != "MINUS" or group.keyword_at is None:
+            continue
+        parent = max(
+            (g for g in groups if g.open < group.open and g.close > group.close),
+            key=lambda g: g.open,
+            default=None,
+        )
+        if parent is None:
+            continue
+        inside = {t.text[1:] for t in toks[group.open : group.close] if t.kind == "var"}
+        before = {t.text[1:] for t in toks[parent.open : group.keyword_at] if t.kind == "var"}
+        if inside and not inside & before:
+            edits.append((toks[group.keyword_at].offset, _end(toks[group.close]), ""))
+    return _splice(text, edits)
+
+
+# --- * and + paths inside negation ------------------------------------------------------------
+
+
+def _star_in_negation(text: str, closure: Closure) -> str:
+    toks = tokens(text)
+    names = prefixes(toks)
+    groups = _groups(toks)
+    negated = [g for g in groups if g.negated]
+
+    def innermost(i: int) -> _Group | None:
+        around = [g for g in groups if g.open < i < g.close]
+        return max(around, key=lambda g: g.open, default=None)
+
+    edits: list[tuple[int, int, str]] = []
+    handled: set[int] = set()
+    fresh = 0
+    for i in range(len(toks) - 2):
+        if not (toks[i + 1].text in ("*", "+") and _iri(toks[i], names) == SUBCLASS_OF):
+            continue
+        group = innermost(i)
+        if group is None or not group.negated:
+            continue
+        step, target = toks[i + 1].text, toks[i + 2]
+        target_iri = _iri(target, names)
+        if target_iri is None:
+            continue  # refused below
+        classes = " ".join(f"<{c}>" for c in closure(target_iri, step))
+        typed = i >= 2 and toks[i - 1].text == "/" and _iri(toks[i - 2], names) == RDF_TYPE
+        if typed:  # ?x a/rdfs:subClassOf* C  ->  ?x a ?v ... VALUES ?v { closure }
+            fresh += 1
+            var = f"?{FRESH}c{fresh}"
+            edits.append((toks[i - 1].offset, _end(target), f" {var}"))
+            handled.update((i - 1, i, i + 1, i + 2))
+        elif (
+            i >= 1
+            and toks[i - 1].kind == "var"
+            and (i < 2 or toks[i - 2].text in ("{", ".", "}"))
+            and toks[i + 3].text in (".", "}")
+        ):  # a whole triple ?c rdfs:subClassOf* C  ->  VALUES ?c { closure }
+            var = toks[i - 1].text
+            end = _end(toks[i + 3]) if toks[i + 3].text == "." else _end(target)
+            edits.append((toks[i - 1].offset, end, ""))
+            handled.update((i - 1, i, i + 1, i + 2))
+        else:
+            continue
+        edits.append((toks[group.close].offset, toks[group.close].offset, _values(var, classes)))
+    for group in negated:
+        for j in range(group.open, group.close):
+            tok = toks[j]
+            if (
+                tok.text in ("*", "+")
+                and j not in handled
+                and toks[j - 1].kind in ("iri", "pname")
+                and innermost(j) is group
+            ):
+                raise Unsupported(
+                    f"this server answers a property path with {tok.text} inside "
+                    f"{group.keyword or 'a negated group'} wrongly ({STAR_IN_NEGATION}, see "
+                    "`stkg store check`), and this one cannot be rewritten: "
+                    f"{toks[j - 1].text}{tok.text}"
+                )
+    return _splice(text, edits)
+
+
+def _values(var: str, classes: str) -> str:
+    return f" VALUES {var} {{ {classes} }} "
