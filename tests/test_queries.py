@@ -10,7 +10,7 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from conftest import REPO, write_project
+from conftest import BACKENDS, REPO, backend_store, write_project
 from stkg.cli import main
 from stkg.errors import SourceError
 from stkg.execution import LocalExecutor
@@ -46,6 +46,12 @@ REQUIRED = [
     "system-controls",
     "system-monitoring",
 ]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(request, project):
+    """Every competency question runs on the embedded store and on Virtuoso."""
+    return backend_store(request, project)
 
 
 @pytest.fixture(scope="module")

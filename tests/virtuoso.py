@@ -232,7 +232,7 @@ def start(
             [*base, *extra], stdout=log, stderr=subprocess.STDOUT, cwd=where, timeout=120
         )
         if done.returncode != 0:
-            raise RuntimeError(f"virtuoso-t could not set up its database; see {where}/virtuoso.log")
+            raise RuntimeError(f"virtuoso-t could not set up its database: {where}/virtuoso.log")
     process = subprocess.Popen(
         base, stdout=log, stderr=subprocess.STDOUT, cwd=where, start_new_session=True
     )

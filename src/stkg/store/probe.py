@@ -24,12 +24,12 @@ import pyoxigraph as ox
 
 from stkg.errors import StkgError
 from stkg.results import QueryResult
-from stkg.store.rewrite import MINUS_UNSHARED, SAMETERM_LITERAL, STAR_IN_NEGATION
+from stkg.store.rewrite import MINUS_UNSHARED, SAMETERM_LITERAL, STAR_PATH
 
 if TYPE_CHECKING:
     from stkg.store.remote import RemoteStore
 
-PROBE_VERSION = "1"
+PROBE_VERSION = "2"
 DATA_GRAPH = "urn:stkg:probe:data"
 RESULT_GRAPH = "urn:stkg:probe:result"
 BOOLEANS = "boolean-terms"
@@ -61,9 +61,16 @@ class Check:
 
 CHECKS = (
     Check(
-        STAR_IN_NEGATION,
-        "a * property path inside MINUS, FILTER NOT EXISTS and OPTIONAL…!BOUND (its "
-        "zero-length step: an instance of the class itself)",
+        STAR_PATH,
+        "the zero-length step of a * property path joined after a group",
+        (_P + "SELECT ?s WHERE { { ?s p:level ?l } ?s a ?c . ?c rdfs:subClassOf* p:Top }",),
+        frozenset({(X,), (Z,)}),
+        "rewritten: VALUES over the closure, asked first; refused where it cannot be",
+    ),
+    Check(
+        STAR_PATH,
+        "the zero-length step of a * property path inside MINUS, FILTER NOT EXISTS and "
+        "OPTIONAL…!BOUND",
         (
             _P + "SELECT ?s WHERE { ?s p:level ?l MINUS { ?s a/rdfs:subClassOf* p:Top } }",
             _P + "SELECT ?s WHERE { ?s p:level ?l FILTER NOT EXISTS { "
@@ -72,7 +79,7 @@ CHECKS = (
             "BIND(1 AS ?t) } FILTER(!BOUND(?t)) }",
         ),
         frozenset({(Y,)}),
-        "rewritten: VALUES over the class closure, asked first",
+        "rewritten: VALUES over the closure, asked first; refused where it cannot be",
     ),
     Check(
         SAMETERM_LITERAL,
@@ -243,6 +250,8 @@ def report(found: Findings) -> list[tuple[str, str, str]]:
     """(check, what was asked, verdict) for `stkg store check`."""
     lines = []
     for check in CHECKS:
+        if (check.name, check.shape) in {(n, sh) for n, sh, _ in lines}:
+            continue
         verdict = f"wrong; {check.remedy}" if check.name in found.faults else "right"
         lines.append((check.name, check.shape, verdict))
     cap = (

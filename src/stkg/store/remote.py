@@ -184,7 +184,7 @@ class RemoteStore:
         default_graphs = options.get("default_graphs")
         named_graphs = options.get("named_graphs")
         done = rewrite(
-            text, self.faults, lambda iri, step: self._closure(iri, step, default_graphs)
+            text, self.faults, lambda predicate, iri: self._closure(predicate, iri, default_graphs)
         )
         text = done.text
         bindings = options.get("bindings")
@@ -234,20 +234,17 @@ class RemoteStore:
                     "incomplete; raise the server's cap, or narrow the query"
                 )
 
-    def _closure(self, iri: str, step: str, graphs: Sequence[str] | None) -> list[str]:
-        """The classes `?c rdfs:subClassOf* <iri>` covers (`+`: without <iri> itself)."""
-        key = (iri, step, tuple(graphs or ()))
+    def _closure(self, predicate: str, iri: str, graphs: Sequence[str] | None) -> list[str]:
+        """What `?c <predicate>* <iri>` covers, asked with `?c` unbound (which servers
+        answer right), and `<iri>` itself: the zero-length step."""
+        key = (predicate, iri, tuple(graphs or ()))
         if key not in self._closures:
             result, reply = self.raw_query(
-                "SELECT DISTINCT ?c WHERE { ?c "
-                f"<http://www.w3.org/2000/01/rdf-schema#subClassOf>{step} <{iri}> }}",
-                default_graphs=graphs,
+                f"SELECT DISTINCT ?c WHERE {{ ?c <{predicate}>* <{iri}> }}", default_graphs=graphs
             )
             self._refuse_cut(result, reply)
             found = {row[0].value for row in result.rows if isinstance(row[0], ox.NamedNode)}
-            if step == "*":
-                found.add(iri)
-            self._closures[key] = sorted(found) or [NO_GRAPH]
+            self._closures[key] = sorted(found | {iri})
         return self._closures[key]
 
     # --- Writes --------------------------------------------------------------------------

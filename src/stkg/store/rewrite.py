@@ -5,11 +5,13 @@ probe (`stkg.store.probe`) found the server wrong on that shape; each is tested 
 tests/test_store_rewrite.py on the text and, against Virtuoso, on the answer. They work on
 the query's tokens (`stkg.sandbox.tokens`), so strings and comments are never touched.
 
-- `star-path-in-negation`: Virtuoso 7.2 evaluates `?x a/rdfs:subClassOf* C` and
-  `?c rdfs:subClassOf* C` inside MINUS, FILTER NOT EXISTS and OPTIONAL as if nothing matched
-  (11 of 33 compiled SHACL queries wrong at 10,000 systems). The path becomes `?x a ?v` with
-  `VALUES ?v { … }` over the class closure, which is asked first, outside any negation, where
-  the server is right. A `*` or `+` path there that is not of these forms is refused.
+- `star-path-zero-length`: Virtuoso 7.2 drops the zero-length step of `?c rdfs:subClassOf* C`
+  when `?c` is bound before the path is evaluated: in a join after another group, and inside
+  MINUS, FILTER NOT EXISTS and OPTIONAL (11 of 33 compiled SHACL queries wrong at 10,000
+  systems; an instance of C itself is then not found). Where the path ends in a constant,
+  `?c P* C` becomes `VALUES ?c { … }` and `?x a/P* C` becomes `?x a ?v … VALUES ?v { … }`,
+  over the closure asked first with `?c` unbound (which the server answers right); where its
+  end is bound by a `VALUES` beside it, the pairs are listed. Any other `*` path is refused.
 - `sameterm-plain-literal`: `sameTerm(?v, "high")` is false for a stored "high"; for a simple
   literal `=` means the same (a different type is an error: false), so it becomes `(?v = "high")`.
 - `minus-without-shared-variable`: MINUS whose pattern shares no variable with what precedes
@@ -29,7 +31,7 @@ SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 FRESH = "__stkg_"  # prefix of the variables rewrites introduce; dropped from answers
 
 # The faults a rewrite repairs, by the probe's name for them.
-STAR_IN_NEGATION = "star-path-in-negation"
+STAR_PATH = "star-path-zero-length"
 SAMETERM_LITERAL = "sameterm-plain-literal"
 MINUS_UNSHARED = "minus-without-shared-variable"
 
@@ -44,7 +46,7 @@ class Rewritten:
     applied: list[str] = field(default_factory=list)
 
 
-# Closure(class IRI, "*" or "+") -> the IRIs of the classes it covers.
+# Closure(predicate IRI, end IRI) -> the IRIs ?x for which `?x predicate* end` holds.
 Closure = Callable[[str, str], list[str]]
 
 
@@ -55,8 +57,8 @@ def rewrite(text: str, faults: set[str], closure: Closure) -> Rewritten:
         _apply(result, SAMETERM_LITERAL, _sameterm(result.text))
     if MINUS_UNSHARED in faults:
         _apply(result, MINUS_UNSHARED, _minus_unshared(result.text))
-    if STAR_IN_NEGATION in faults:
-        _apply(result, STAR_IN_NEGATION, _star_in_negation(result.text, closure))
+    if STAR_PATH in faults:
+        _apply(result, STAR_PATH, _star_paths(result.text, closure))
     return result
 
 
@@ -166,14 +168,13 @@ def _minus_unshared(text: str) -> str:
     return _splice(text, edits)
 
 
-# --- * and + paths inside negation ------------------------------------------------------------
+# --- * paths ------------------------------------------------------------------------------
 
 
-def _star_in_negation(text: str, closure: Closure) -> str:
+def _star_paths(text: str, closure: Closure) -> str:
     toks = tokens(text)
     names = prefixes(toks)
     groups = _groups(toks)
-    negated = [g for g in groups if g.negated]
 
     def innermost(i: int) -> _Group | None:
         around = [g for g in groups if g.open < i < g.close]
@@ -183,51 +184,79 @@ def _star_in_negation(text: str, closure: Closure) -> str:
     handled: set[int] = set()
     fresh = 0
     for i in range(len(toks) - 2):
-        if not (toks[i + 1].text in ("*", "+") and _iri(toks[i], names) == SUBCLASS_OF):
+        predicate = _iri(toks[i], names)
+        if toks[i + 1].text != "*" or predicate is None or toks[i].kind == "word":
             continue
         group = innermost(i)
-        if group is None or not group.negated:
+        if group is None:
             continue
-        step, target = toks[i + 1].text, toks[i + 2]
-        target_iri = _iri(target, names)
-        if target_iri is None:
+        target = toks[i + 2]
+        target_iri = _iri(target, names) if target.kind != "word" else None
+        choices = _values_of(toks, group, target.text, names) if target.kind == "var" else None
+        if target_iri is None and choices is None:
             continue  # refused below
-        classes = " ".join(f"<{c}>" for c in closure(target_iri, step))
-        typed = i >= 2 and toks[i - 1].text == "/" and _iri(toks[i - 2], names) == RDF_TYPE
-        if typed:  # ?x a/rdfs:subClassOf* C  ->  ?x a ?v ... VALUES ?v { closure }
+        step = i >= 2 and toks[i - 1].text == "/" and toks[i - 2].kind in ("iri", "pname", "word")
+        if choices is not None:  # ?c P* ?k with VALUES ?k { K1 K2 } beside it
+            if not _whole_triple(toks, i):
+                continue
+            var = f"({toks[i - 1].text} {target.text})"
+            pairs = [(c, k) for k in choices for c in closure(predicate, k)]
+            rows = " ".join(f"(<{c}> <{k}>)" for c, k in pairs)
+            edits.append((toks[i - 1].offset, _triple_end(toks, i), ""))
+        elif step and target_iri is not None:  # ?x Q/P* C  ->  ?x Q ?v ... VALUES ?v {…}
             fresh += 1
             var = f"?{FRESH}c{fresh}"
+            rows = " ".join(f"<{c}>" for c in closure(predicate, target_iri))
             edits.append((toks[i - 1].offset, _end(target), f" {var}"))
-            handled.update((i - 1, i, i + 1, i + 2))
-        elif (
-            i >= 1
-            and toks[i - 1].kind == "var"
-            and (i < 2 or toks[i - 2].text in ("{", ".", "}"))
-            and toks[i + 3].text in (".", "}")
-        ):  # a whole triple ?c rdfs:subClassOf* C  ->  VALUES ?c { closure }
+        elif _whole_triple(toks, i) and target_iri is not None:  # ?c P* C  ->  VALUES ?c {…}
             var = toks[i - 1].text
-            end = _end(toks[i + 3]) if toks[i + 3].text == "." else _end(target)
-            edits.append((toks[i - 1].offset, end, ""))
-            handled.update((i - 1, i, i + 1, i + 2))
+            rows = " ".join(f"<{c}>" for c in closure(predicate, target_iri))
+            edits.append((toks[i - 1].offset, _triple_end(toks, i), ""))
         else:
             continue
-        edits.append((toks[group.close].offset, toks[group.close].offset, _values(var, classes)))
-    for group in negated:
-        for j in range(group.open, group.close):
-            tok = toks[j]
-            if (
-                tok.text in ("*", "+")
-                and j not in handled
-                and toks[j - 1].kind in ("iri", "pname")
-                and innermost(j) is group
-            ):
-                raise Unsupported(
-                    f"this server answers a property path with {tok.text} inside "
-                    f"{group.keyword or 'a negated group'} wrongly ({STAR_IN_NEGATION}, see "
-                    "`stkg store check`), and this one cannot be rewritten: "
-                    f"{toks[j - 1].text}{tok.text}"
-                )
+        handled.add(i + 1)
+        edits.append((toks[group.close].offset, toks[group.close].offset, _values(var, rows)))
+    for j, tok in enumerate(toks):
+        if tok.text == "*" and j not in handled and toks[j - 1].kind in ("iri", "pname"):
+            raise Unsupported(
+                f"this server answers a * property path wrongly when both its ends are bound "
+                f"({STAR_PATH}, see `stkg store check`), and stkg cannot rewrite this one: "
+                f"{toks[j - 1].text}* (write the path as ?x P* <constant>, or bind the end "
+                "with VALUES in the same group)"
+            )
     return _splice(text, edits)
+
+
+def _whole_triple(toks: list[Token], i: int) -> bool:
+    """Whether `?c <subClassOf> * X` at `i` is a whole triple (no `;` or `,` after it)."""
+    return (
+        i >= 1
+        and toks[i - 1].kind == "var"
+        and (i < 2 or toks[i - 2].text in ("{", ".", "}"))
+        and i + 3 < len(toks)
+        and toks[i + 3].text in (".", "}")
+    )
+
+
+def _triple_end(toks: list[Token], i: int) -> int:
+    return _end(toks[i + 3]) if toks[i + 3].text == "." else _end(toks[i + 2])
+
+
+def _values_of(
+    toks: list[Token], group: _Group, var: str, names: dict[str, str]
+) -> list[str] | None:
+    """The IRIs of `VALUES var { … }` directly in `group`, when it has one of IRIs only."""
+    for j in range(group.open, group.close - 3):
+        if toks[j].text.upper() == "VALUES" and toks[j + 1].text == var and toks[j + 2].text == "{":
+            found = []
+            for tok in toks[j + 3 : group.close]:
+                if tok.text == "}":
+                    return found
+                iri = _iri(tok, names)
+                if iri is None or tok.kind == "word":
+                    return None
+                found.append(iri)
+    return None
 
 
 def _values(var: str, classes: str) -> str:

@@ -59,7 +59,8 @@ def executor(app: Flask | None = None, which: str | None = None) -> Executor:
     """The query executor of a lane (stkg.web.admission; the current request's by default),
     started on first use: warm worker processes, ad-hoc ones (`STKG_QUERY_WORKERS`) and
     ones reserved for named queries and pages (`STKG_NAMED_QUERY_WORKERS`), or the calling
-    thread for both when `STKG_QUERY_WORKERS` is 0."""
+    thread for both when `STKG_QUERY_WORKERS` is 0 or the store has no snapshot for workers
+    (a remote store: the server runs the query, within the store's request time limit)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     which = which or lane()
     state = app.extensions["stkg"]
@@ -82,8 +83,8 @@ def executor(app: Flask | None = None, which: str | None = None) -> Executor:
                         memory=int(app.config["STKG_WORKER_MEMORY"]),
                         limits=limits(app),
                     )
-                    if size > 0
-                    else LocalExecutor(
+                    if size > 0 and state["store"].capabilities.snapshots
+                    else LocalExecutor(  # a remote store: the server runs it, time-limited
                         state["store"], max_rows, limits=limits(app), max_bytes=max_bytes
                     )
                 )
