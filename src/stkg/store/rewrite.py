@@ -10,8 +10,9 @@ the query's tokens (`stkg.sandbox.tokens`), so strings and comments are never to
   MINUS, FILTER NOT EXISTS and OPTIONAL (11 of 33 compiled SHACL queries wrong at 10,000
   systems; an instance of C itself is then not found). Where the path ends in a constant,
   `?c P* C` becomes `VALUES ?c { … }` and `?x a/P* C` becomes `?x a ?v … VALUES ?v { … }`,
-  over the closure asked first with `?c` unbound (which the server answers right); where its
-  end is bound by a `VALUES` beside it, the pairs are listed. Any other `*` path is refused.
+  over the closure asked first with `?c` unbound (which the server answers right), at the
+  start of the group; where its end is bound by a `VALUES` beside it, the pairs are listed.
+  Any other `*` path is refused.
 - `sameterm-plain-literal`: `sameTerm(?v, "high")` is false for a stored "high"; for a simple
   literal `=` means the same (a different type is an error: false), so it becomes `(?v = "high")`.
 - `minus-without-shared-variable`: MINUS whose pattern shares no variable with what precedes
@@ -171,7 +172,42 @@ def _minus_unshared(text: str) -> str:
 # --- * paths ------------------------------------------------------------------------------
 
 
+def _unwrap(text: str) -> str:
+    """Path parentheses that group nothing left out: `(<p>)*` is `<p>*`, `(<q>/<p>*) C` is
+    `<q>/<p>* C` (what compiled SHACL paths look like)."""
+    while True:
+        toks = tokens(text)
+        edits = []
+        for i, tok in enumerate(toks):
+            if tok.text != "(" or (i and toks[i - 1].kind in ("word", "iri", "pname")):
+                continue
+            inner = [t.kind if t.kind in ("iri", "pname") else t.text for t in toks[i + 1 : i + 6]]
+            for shape in (["iri", ")"], ["iri", "/", "iri", "*", ")"]):
+                got = [k if k != "pname" else "iri" for k in inner[: len(shape)]]
+                if got == shape:
+                    close = toks[i + len(shape)]
+                    edits += [(tok.offset, _end(tok), " "), (close.offset, _end(close), " ")]
+                    break
+            if edits:
+                break
+        if not edits:
+            return text
+        text = _splice(text, edits)
+
+
+def _path_group(toks: list[Token], close: int) -> bool:
+    """Whether the parentheses closing at `close` hold a property path (IRIs and path
+    operators only), not an expression."""
+    depth = 0
+    for j in range(close, -1, -1):
+        depth += {")": 1, "(": -1}.get(toks[j].text, 0)
+        if depth == 0:
+            return all(t.kind in ("iri", "pname", "op", "other") for t in toks[j + 1 : close])
+    return False
+
+
 def _star_paths(text: str, closure: Closure) -> str:
+    text = _unwrap(text)
     toks = tokens(text)
     names = prefixes(toks)
     groups = _groups(toks)
@@ -215,9 +251,19 @@ def _star_paths(text: str, closure: Closure) -> str:
         else:
             continue
         handled.add(i + 1)
-        edits.append((toks[group.close].offset, toks[group.close].offset, _values(var, rows)))
+        # At the start of the group: the same join anywhere in it, and Virtuoso fails to
+        # compile a VALUES after a BIND inside a UNION branch ("sparp_gp_deprecate").
+        at = _end(toks[group.open])
+        edits.append((at, at, _values(var, rows)))
     for j, tok in enumerate(toks):
-        if tok.text == "*" and j not in handled and toks[j - 1].kind in ("iri", "pname"):
+        if (
+            tok.text == "*"
+            and j not in handled
+            and (
+                toks[j - 1].kind in ("iri", "pname")
+                or (toks[j - 1].text == ")" and _path_group(toks, j - 1))
+            )
+        ):
             raise Unsupported(
                 f"this server answers a * property path wrongly when both its ends are bound "
                 f"({STAR_PATH}, see `stkg store check`), and stkg cannot rewrite this one: "
