@@ -80,10 +80,12 @@ def _register() -> None:
     from stkg.cli.query import query
     from stkg.cli.report import report
     from stkg.cli.serve import serve
+    from stkg.cli.store import store_group
     from stkg.cli.validate import validate
 
     for command in (load, query, export, serve, map_group, validate, generate, classify, report):
         main.add_command(command)
+    main.add_command(store_group)
     main.add_command(importlib.import_module("stkg.cli.import_").import_)  # `import` is a keyword
 
 

@@ -250,14 +250,12 @@ def report(found: Findings) -> list[tuple[str, str, str]]:
     """(check, what was asked, verdict) for `stkg store check`."""
     lines = []
     for check in CHECKS:
-        if (check.name, check.shape) in {(n, sh) for n, sh, _ in lines}:
-            continue
         verdict = f"wrong; {check.remedy}" if check.name in found.faults else "right"
         lines.append((check.name, check.shape, verdict))
     cap = (
-        f"answers stop at {found.row_cap:,} rows; an answer that reaches it is an error"
+        f"wrong; answers stop at {found.row_cap:,} rows: one that reaches it is an error"
         if found.row_cap
-        else f"no cap below {ROWS_ASKED:,} rows"
+        else "right"
     )
     lines.append((ROW_CAP, "a row cap that cuts answers without saying so", cap))
     return lines
