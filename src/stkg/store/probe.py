@@ -24,16 +24,17 @@ import pyoxigraph as ox
 
 from stkg.errors import StkgError
 from stkg.results import QueryResult
-from stkg.store.rewrite import MINUS_UNSHARED, SAMETERM_LITERAL, STAR_PATH
+from stkg.store.rewrite import MINUS_UNSHARED, SAMETERM_LITERAL, STAR_PATH, UNBOUND_EXPRESSION
 
 if TYPE_CHECKING:
     from stkg.store.remote import RemoteStore
 
-PROBE_VERSION = "2"
+PROBE_VERSION = "3"
 DATA_GRAPH = "urn:stkg:probe:data"
 RESULT_GRAPH = "urn:stkg:probe:result"
 BOOLEANS = "boolean-terms"
 ROW_CAP = "row-cap"
+ASSUMED = ("rewritten", "normalised", "refused: COALESCE")  # what a read-only client assumes
 ROWS_ASKED = 101 * 100  # above Debian Virtuoso's default ResultSetMaxRows (10,000)
 
 DATA = """\
@@ -94,6 +95,13 @@ CHECKS = (
         (_P + "SELECT ?s WHERE { ?s p:level ?l MINUS { ?a p:flag ?b } }",),
         frozenset({(X,), (Y,), (Z,)}),
         "rewritten: such a MINUS is left out (it removes nothing)",
+    ),
+    Check(
+        UNBOUND_EXPRESSION,
+        "an expression over an unbound variable is an error (COALESCE moves on)",
+        (_P + 'SELECT ?s (COALESCE(IF(?u = 1, "a", "b"), "none") AS ?v) WHERE { ?s p:flag ?f }',),
+        frozenset({(X, '"none"'), ("<urn:stkg:probe:w>", '"none"')}),
+        "refused: COALESCE(IF(…), …); test the variable with BOUND()",
     ),
     Check(
         BOOLEANS,
@@ -204,7 +212,7 @@ def probe(store: RemoteStore) -> Findings:
         )
         store.update(f"INSERT DATA {{ GRAPH <{DATA_GRAPH}> {{ {INSERTED} }} }}")
     except StkgError:  # read-only: assume the worst, which the rewrites make right anyway
-        found.faults = {c.name for c in CHECKS if c.remedy.startswith(("rewritten", "normal"))}
+        found.faults = {c.name for c in CHECKS if c.remedy.startswith(ASSUMED)}
         found.probed = False
         return found
     try:

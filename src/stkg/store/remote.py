@@ -129,14 +129,15 @@ class RemoteStore:
         if reply.ok:
             return
         body = reply.text.strip()[:600]
-        if reply.status_code in (401, 403):
+        # Virtuoso answers an anonymous update with 500 and SR186 "No permission"
+        if reply.status_code in (401, 403) or "SR186" in body:
             hint = (
                 "set STKG_STORE_USER and STKG_STORE_PASSWORD"
                 if self._credentials is None
                 else "the user may not do this"
             )
             raise StkgError(
-                f"the SPARQL server refused the {what} ({reply.status_code}); {hint}"
+                f"the SPARQL server refused the {what} ({reply.status_code}: no permission); {hint}"
                 + (" and give the update endpoint (--update-url)" if what == "update" else "")
             )
         if "SR171" in body or ("timeout" in body.lower() and reply.status_code >= 500):

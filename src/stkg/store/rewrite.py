@@ -15,6 +15,8 @@ the query's tokens (`stkg.sandbox.tokens`), so strings and comments are never to
   Any other `*` path is refused.
 - `sameterm-plain-literal`: `sameTerm(?v, "high")` is false for a stored "high"; for a simple
   literal `=` means the same (a different type is an error: false), so it becomes `(?v = "high")`.
+- `unbound-in-expression`: `COALESCE(IF(?unbound = 3, "a", "b"), "none")` is "none"; Virtuoso
+  answers "b". Refused (test the variable with BOUND()).
 - `minus-without-shared-variable`: MINUS whose pattern shares no variable with what precedes
   it removes nothing; Virtuoso removes everything. Such a MINUS is left out.
 """
@@ -35,6 +37,7 @@ FRESH = "__stkg_"  # prefix of the variables rewrites introduce; dropped from an
 STAR_PATH = "star-path-zero-length"
 SAMETERM_LITERAL = "sameterm-plain-literal"
 MINUS_UNSHARED = "minus-without-shared-variable"
+UNBOUND_EXPRESSION = "unbound-in-expression"
 
 
 class Unsupported(StkgError):
@@ -60,6 +63,8 @@ def rewrite(text: str, faults: set[str], closure: Closure) -> Rewritten:
         _apply(result, MINUS_UNSHARED, _minus_unshared(result.text))
     if STAR_PATH in faults:
         _apply(result, STAR_PATH, _star_paths(result.text, closure))
+    if UNBOUND_EXPRESSION in faults:
+        _refuse_coalesce_if(result.text)
     return result
 
 
@@ -115,6 +120,28 @@ def _sameterm(text: str) -> str:
         if kinds == {"var", "string"}:  # a string with no @lang or ^^ (`close` follows it)
             edits.append((tok.offset, _end(close), f"({left.text} = {right.text})"))
     return _splice(text, edits)
+
+
+# --- An expression over an unbound variable -------------------------------------------------
+
+
+def _refuse_coalesce_if(text: str) -> None:
+    """`COALESCE(IF(?unbound = 3, …), "none")` is "none" (the IF is an error); Virtuoso takes
+    the comparison as false and answers the IF's else branch. `COALESCE(?x = 1, false)` is
+    the same either way, so only an IF first in a COALESCE is refused."""
+    toks = tokens(text)
+    for i, tok in enumerate(toks[:-3]):
+        if (
+            tok.kind == "word"
+            and tok.text.upper() == "COALESCE"
+            and toks[i + 1].text == "("
+            and toks[i + 2].text.upper() == "IF"
+        ):
+            raise Unsupported(
+                "this server takes an expression over an unbound variable as false, not as "
+                f"an error ({UNBOUND_EXPRESSION}, see `stkg store check`), so COALESCE(IF(…), …) "
+                "would answer wrongly; test the variable with BOUND() instead"
+            )
 
 
 # --- Groups: where MINUS, NOT EXISTS and OPTIONAL open one ----------------------------------
@@ -229,6 +256,23 @@ def _star_paths(text: str, closure: Closure) -> str:
         target = toks[i + 2]
         target_iri = _iri(target, names) if target.kind != "word" else None
         choices = _values_of(toks, group, target.text, names) if target.kind == "var" else None
+        if (
+            target.kind == "var"
+            and choices is None
+            and _whole_triple(toks, i)
+            and _bound_beside(toks, group, i, (toks[i - 1].text, target.text), innermost)
+        ):  # ?a P* ?b, both bound by other triples of the group: a test, not a walk
+            start, end_ = toks[i - 1].text, target.text
+            edits.append(
+                (
+                    toks[i - 1].offset,
+                    _triple_end(toks, i),
+                    f" FILTER(sameTerm({start}, {end_}) || EXISTS {{ {start} "
+                    f"{toks[i].text}+ {end_} }}) ",
+                )
+            )
+            handled.add(i + 1)
+            continue
         if target_iri is None and choices is None:
             continue  # refused below
         step = i >= 2 and toks[i - 1].text == "/" and toks[i - 2].kind in ("iri", "pname", "word")
@@ -271,6 +315,25 @@ def _star_paths(text: str, closure: Closure) -> str:
                 "with VALUES in the same group)"
             )
     return _splice(text, edits)
+
+
+def _bound_beside(
+    toks: list[Token],
+    group: _Group,
+    i: int,
+    names: tuple[str, str],
+    innermost: Callable[[int], _Group | None],
+) -> bool:
+    """Whether both variables occur in other triples directly in `group` (not in a nested
+    group, an expression or the path's own triple), so they are bound when it is tested."""
+    seen: set[str] = set()
+    depth = 0
+    for j in range(group.open + 1, group.close):
+        depth += {"(": 1, ")": -1}.get(toks[j].text, 0)
+        if depth or toks[j].kind != "var" or i - 1 <= j <= i + 2 or innermost(j) is not group:
+            continue
+        seen.add(toks[j].text)
+    return set(names) <= seen
 
 
 def _whole_triple(toks: list[Token], i: int) -> bool:
