@@ -181,8 +181,8 @@ def remote_store(instance, project: Project | None = None):
     store = open_store(
         instance.url, update_url=instance.update_url, user="dba", password=instance.password
     )
-    for graph in store.graph_names():
-        store.drop_graph(graph)
+    if store.graph_names():  # one update: a request per graph is slow on a busy machine
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in store.graph_names()))
     if project is not None:
         project.load_into(store)
     return store

@@ -110,7 +110,7 @@ class LocalExecutor:
         request = QueryRequest.of(request)
         if self.limits is not None:
             plan = check_query(
-                request.sparql, self.store.graphs(), self.limits, base_iri=request.base_iri
+                request.sparql, self.store.graph_names(), self.limits, base_iri=request.base_iri
             )
             default_graphs, named_graphs = plan.dataset(
                 request.default_graphs, request.named_graphs
