@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from typing import Any
 
 import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from conftest import REPO, remote_store
 from page_urls import page_urls
@@ -41,6 +44,32 @@ def sent(monkeypatch):
     return texts
 
 
+# What SPARQL leaves open, and so may differ between two right servers: the order of rows
+# without ORDER BY (pages keep it; lists are compared as sets), which rows LIMIT keeps without
+# ORDER BY (the editor's example), the order of GROUP_CONCAT's parts, and GROUP_CONCAT over no
+# values (Virtuoso: ""; Oxigraph: unbound; docs/remote-store.md).
+CONCATENATED = {"legalBasis": " ", "roles": " ", "sources": " | ", "evidence": " "}
+
+
+def canonical(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        if key in CONCATENATED and set(value) >= {"type", "value"}:
+            parts = sorted(p for p in value["value"].split(CONCATENATED[key]) if p)
+            return parts or None
+        found = {k: canonical(v, k) for k, v in value.items()}
+        return {k: v for k, v in found.items() if v is not None}
+    if isinstance(value, list):
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def same_answer(url: str, remote: bytes, local: bytes) -> bool:
+    if url.split("?")[0].endswith(".jsonld"):  # JSON-LD nodes follow the triples' order
+        graphs = [Graph().parse(data=d, format="json-ld") for d in (remote, local)]
+        return isomorphic(*graphs)
+    return canonical(json.loads(remote)) == canonical(json.loads(local))
+
+
 def test_every_page_answers_as_on_the_embedded_store(remote_app, embedded_app):
     urls = page_urls(embedded_app, limit=2)
     assert urls == page_urls(remote_app, limit=2)
@@ -53,7 +82,8 @@ def test_every_page_answers_as_on_the_embedded_store(remote_app, embedded_app):
         elif (
             ".json" in url.split("?")[0]
             and local.status_code == 200
-            and json.loads(remote.data) != json.loads(local.data)
+            and not url.startswith("/editor.json?query=")  # LIMIT without ORDER BY
+            and not same_answer(url, remote.data, local.data)
         ):
             differ.append(f"{url}: a different answer")
     assert not differ, "\n".join(differ)
