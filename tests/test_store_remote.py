@@ -245,3 +245,16 @@ def test_an_update_without_credentials_is_refused_naming_them(virtuoso):
     store = open_store(virtuoso.url)
     with pytest.raises(StkgError, match="STKG_STORE_USER"):
         store.update("INSERT DATA { GRAPH <urn:test:x> { <urn:a> <urn:b> 1 } }")
+
+
+def test_a_large_insert_data_with_blank_nodes_goes_in_whole(virtuoso):
+    # a validation report stored with --store-results: Virtuoso's parser stops near 5,000
+    store = remote_store(virtuoso)
+    body = "\n".join(
+        f"_:r{i} <urn:p> {i} . <urn:report> <urn:result> _:r{i} ." for i in range(6000)
+    )
+    store.update(f"INSERT DATA {{ GRAPH <urn:test:report> {{ {body} }} }}")
+    answer = store.query(
+        "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { <urn:report> <urn:result> ?r . ?r <urn:p> ?v }"
+    )
+    assert answer.rows == [(ox.Literal(6000),)]

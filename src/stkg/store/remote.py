@@ -274,6 +274,23 @@ class RemoteStore:
         self._closures.clear()
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run SPARQL Update on the server; one large INSERT DATA of triples (a stored
+        validation report) goes in batches, its blank nodes kept whole."""
+        big = _INSERT_NTRIPLES.match(sparql) if len(sparql) > 100_000 else None
+        if big is not None:  # e.g. a validation report: Virtuoso's parser stops at ~5,000
+            try:
+                triples = list(ox.parse(big.group(2), format=ox.RdfFormat.TURTLE))
+            except SyntaxError:
+                triples = None
+            if triples is not None:  # staged, then added in one update: all or nothing
+                staging = f"{STAGING}{uuid.uuid4().hex}"
+                node = ox.NamedNode(staging)
+                try:
+                    self._insert(staging, [ox.Quad(*_spo(t), node) for t in triples])
+                    self.update(f"ADD SILENT GRAPH <{staging}> TO GRAPH <{big.group(1)}>")
+                finally:
+                    self.update(f"DROP SILENT GRAPH <{staging}>")
+                return
         text = sparql
         if base_iri and not re.match(r"\s*BASE\b", text, re.I):
             text = f"BASE <{base_iri}>\n{text}"
@@ -489,6 +506,15 @@ def _form(toks: list[Any]) -> str:
             if word in ("CONSTRUCT", "DESCRIBE"):
                 return "graph"
     return "select"
+
+
+_INSERT_NTRIPLES = re.compile(
+    r"\A\s*INSERT\s+DATA\s*\{\s*GRAPH\s*<([^<>\s]+)>\s*\{(.*)\}\s*\}\s*\Z", re.S | re.I
+)
+
+
+def _spo(triple: Any) -> tuple[Any, Any, Any]:
+    return triple.subject, triple.predicate, triple.object
 
 
 def _triples(parsed: Iterable[Any]) -> Iterable[tuple[Any, Any, Any]]:
