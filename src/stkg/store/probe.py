@@ -29,7 +29,7 @@ from stkg.store.rewrite import MINUS_UNSHARED, SAMETERM_LITERAL, STAR_PATH, UNBO
 if TYPE_CHECKING:
     from stkg.store.remote import RemoteStore
 
-PROBE_VERSION = "3"
+PROBE_VERSION = "4"
 DATA_GRAPH = "urn:stkg:probe:data"
 RESULT_GRAPH = "urn:stkg:probe:result"
 BOOLEANS = "boolean-terms"
@@ -117,8 +117,8 @@ CHECKS = (
     ),
     Check(
         "values-clause",
-        "a VALUES clause after the query (how bound parameters are sent)",
-        (_P + "SELECT ?s ?l WHERE { ?s p:level ?l } VALUES ?s { p:x }",),
+        "VALUES first in the WHERE group (how bound parameters are sent)",
+        (_P + "SELECT ?s ?l WHERE { VALUES ?s { p:x } ?s p:level ?l } ORDER BY ?l",),
         frozenset({(X, '"high"')}),
         "refused: named queries with parameters cannot run",
     ),

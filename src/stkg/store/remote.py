@@ -209,7 +209,7 @@ class RemoteStore:
         text = done.text
         bindings = options.get("bindings")
         if bindings:
-            text += "\n" + _values_clause(bindings)
+            text = _bind(text, _values_clause(bindings))
         result, reply = self.raw_query(
             text, default_graphs=default_graphs, named_graphs=named_graphs
         )
@@ -540,6 +540,29 @@ def _values_clause(bindings: dict[str, Term] | Any) -> str:
     head = " ".join(f"?{n}" for n in names)
     row = " ".join(str(bindings[n]) for n in names)
     return f"VALUES ({head}) {{ ({row}) }}"
+
+
+def _bind(text: str, values: str) -> str:
+    """`values` as the first element of the query's WHERE group: the bound terms are there
+    before anything is evaluated, as Oxigraph's substitutions are. (A VALUES clause after the
+    query is joined last by the standard, and Virtuoso ignored one after ORDER BY on
+    mapping-coverage: 3,075 rows instead of 92.)"""
+    toks = tokens(text)
+    form = _form(toks)
+    depth, after_where = 0, form != "graph"
+    for tok in toks:
+        if tok.kind == "word" and tok.text.upper() == "WHERE" and depth == 0:
+            after_where = True
+        if tok.text == "{" and depth == 0 and after_where:
+            at = tok.offset + 1
+            return f"{text[:at]} {values} {text[at:]}"
+        if tok.text in "({[":
+            depth += 1
+        elif tok.text in ")}]":
+            depth -= 1
+            if depth == 0 and form == "graph" and not after_where:
+                after_where = True  # CONSTRUCT { template } { … } without WHERE
+    return text + "\n" + values
 
 
 def _quads_text(quads: Iterable[ox.Quad]) -> str:
