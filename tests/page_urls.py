@@ -51,6 +51,7 @@ class Data:
             for name, p in FACETS.items()
         }
         self.iris = [i for i in self.focus if "://" in i][:limit] or systems[:1]
+        self.graphs = sorted(store.graph_names())[:2]
 
 
 def _url(path: str, **params: str) -> str:
@@ -154,6 +155,16 @@ FILLERS: dict[str, Callable[[Flask, Data], list[str]]] = {
     "editor.editor": lambda app, d: [*_sparql(d, "/editor"), "/editor?example=system-profile"],
     "editor.editor_json": lambda app, d: _sparql(d, "/editor.json"),
     "openapi.openapi": lambda app, d: ["/openapi.json"],
+    "soa.soa_page": lambda app, d: [f"/frameworks/{s}/soa" for s in _slugs(d)],
+    "soa.soa_json": lambda app, d: [f"/frameworks/{s}/soa.json" for s in _slugs(d)],
+    "soa.soa_download": lambda app, d: [
+        f"/frameworks/{s}/soa.{e}" for s in _slugs(d)[:2] for e in ("csv", "xlsx", "md", "pdf")
+    ],
+    "write.import_page": lambda app, d: ["/import"],
+    "write.import_json": lambda app, d: ["/import.json"],
+    "write.graph_get": lambda app, d: (
+        [_url("/graph", graph=g) for g in [*d.graphs, "urn:no-such-graph"]] + ["/graph"]
+    ),
 }
 
 

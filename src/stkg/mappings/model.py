@@ -212,9 +212,12 @@ PREFIX stkg: <https://w3id.org/stkg#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dct: <http://purl.org/dc/terms/>
-SELECT ?framework ?label WHERE {
+SELECT ?framework ?label ?rank WHERE {
   ?class rdfs:subClassOf* stkg:Framework . ?framework a ?class .
-  OPTIONAL { ?framework skos:prefLabel|rdfs:label|dct:title ?label }
+  OPTIONAL {
+    VALUES (?property ?rank) { (skos:prefLabel 0) (rdfs:label 1) (dct:title 2) }
+    ?framework ?property ?label
+  }
 }""",
     "members": """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -233,11 +236,17 @@ SELECT DISTINCT ?requirement WHERE {
 
 def fetch_catalogue(store: Store) -> Catalogue:
     catalogue = Catalogue()
+    # one label per framework whatever order the store gives rows in: skos:prefLabel, then
+    # rdfs:label, then dct:title; English first within each
+    best: dict[str, tuple[int, int, str]] = {}
     for row in store.query(_CATALOGUE_QUERIES["frameworks"]).dicts():
-        iri = row["framework"].value
-        label = row.get("label")
-        if iri not in catalogue.frameworks or (label is not None and label.language == "en"):
-            catalogue.frameworks[iri] = label.value if label is not None else iri
+        iri, label = row["framework"].value, row.get("label")
+        if label is None:
+            best.setdefault(iri, (9, 9, iri))
+            continue
+        key = (int(row["rank"].value), 0 if label.language == "en" else 1, label.value)
+        best[iri] = min(best.get(iri, key), key)
+    catalogue.frameworks.update({iri: key[2] for iri, key in best.items()})
     for row in store.query(_CATALOGUE_QUERIES["members"]).dicts():
         requirement = row["requirement"].value
         catalogue.scheme_of.setdefault(requirement, row["framework"].value)
