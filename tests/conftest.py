@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -148,3 +149,47 @@ def runner() -> CliRunner:
     # In process, a command's network filter (stkg.netguard) would bind the test process
     # itself; the filter is tested on real `stkg` processes (tests/test_gate.py).
     return CliRunner(env={"STKG_ALLOW_NETWORK": "1"})
+
+
+# --- The remote backend: a private Virtuoso (tests/virtuoso.py) ------------------------------
+
+BACKENDS = ("embedded", "virtuoso")
+
+
+@pytest.fixture(scope="session")
+def virtuoso():
+    """A private Virtuoso on free loopback ports for the whole session, stopped at the end.
+    CI sets STKG_REQUIRE_VIRTUOSO=1: there, a missing Virtuoso fails instead of skipping."""
+    import virtuoso as server
+
+    if not server.installed():
+        reason = (
+            f"Virtuoso is not installed (Debian package {server.PACKAGE}; "
+            "`scripts/setup test` installs it where apt-get may run)"
+        )
+        if os.environ.get("STKG_REQUIRE_VIRTUOSO"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with server.running() as instance:
+        yield instance
+
+
+def remote_store(instance, project: Project | None = None):
+    """A RemoteStore on `instance` holding nothing of an earlier test, then `project`."""
+    from stkg.store import open_store
+
+    store = open_store(
+        instance.url, update_url=instance.update_url, user="dba", password=instance.password
+    )
+    if store.graph_names():  # one update: a request per graph is slow on a busy machine
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in store.graph_names()))
+    if project is not None:
+        project.load_into(store)
+    return store
+
+
+def backend_store(request: pytest.FixtureRequest, project: Project):
+    """The project in a store of the backend `request.param` names."""
+    if request.param == "embedded":
+        return project.open_store()
+    return remote_store(request.getfixturevalue("virtuoso"), project)

@@ -28,7 +28,7 @@ from stkg.errors import SourceError
 from stkg.execution import LocalExecutor
 from stkg.project import GRAPH_BASE
 from stkg.queries import named_queries
-from stkg.store import OxigraphStore
+from stkg.store import OxigraphStore, QueryRequest
 from test_ontology import stkg_iris_in_query
 
 EX = "https://w3id.org/stkg/example/acme/"
@@ -350,7 +350,7 @@ def test_the_named_query_lists_the_stored_tiers(project):
     store_classification(store, RULES)
     query = named_queries(project)["eu-ai-act-classification"]
     values = {"tier": TIER_BASE + "transparency"}
-    result = LocalExecutor(store).query(query.sparql, bindings=query.bindings(values)).result
+    result = LocalExecutor(store).query(QueryRequest(query.sparql, query.bindings(values))).result
     expected = {s for s, (tiers, _) in documented_tiers().items() if "transparency" in tiers}
     assert {row["system"].value for row in result.dicts()} == expected
     assert all("Art. 50" in row["explanation"].value for row in result.dicts())

@@ -9,7 +9,7 @@ import pytest
 
 from stkg.errors import SourceError
 from stkg.execution import LocalExecutor, QueryTimeout, WorkerPool
-from stkg.store import OxigraphStore
+from stkg.store import OxigraphStore, QueryRequest
 
 # Four unconstrained patterns over a few thousand triples: billions of rows.
 CPU_BOMB = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -55,8 +55,10 @@ def test_rows_beyond_the_cap_are_cut_and_flagged(pool):
 def test_workers_return_exact_terms_and_bind_parameters(pool):
     loan = ox.NamedNode("https://w3id.org/stkg/example/acme/LoanApproval")
     answer = pool.query(
-        "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }",
-        bindings={"s": loan},
+        QueryRequest(
+            "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }",
+            bindings={"s": loan},
+        )
     )
     assert answer.result.rows == [(loan, ox.Literal("AI-based loan approval"))]
 
@@ -86,3 +88,23 @@ def test_an_on_disk_store_is_snapshotted_and_closing_stops_every_worker(tmp_path
 def test_the_local_executor_caps_rows_too(store):
     answer = LocalExecutor(store, max_rows=2).query("SELECT ?s WHERE { ?s ?p ?o }")
     assert answer.truncated is True and len(answer.result.rows) == 2
+
+
+@pytest.mark.parametrize("kind", ["local", "workers"])
+def test_a_query_request_carries_its_dataset_and_bindings_to_the_engine(kind):
+    store = OxigraphStore()
+    store.update(
+        "INSERT DATA { GRAPH <urn:g1> { <urn:a> <urn:p> 1 } GRAPH <urn:g2> { <urn:a> <urn:p> 2 } }"
+    )
+    executor = LocalExecutor(store) if kind == "local" else WorkerPool(store, workers=1, timeout=5)
+    try:
+        request = QueryRequest(
+            "SELECT ?s ?o WHERE { ?s <urn:p> ?o }",
+            bindings={"s": ox.NamedNode("urn:a")},
+            default_graphs=["urn:g2"],
+        )
+        assert executor.query(request).result.rows == [(ox.NamedNode("urn:a"), ox.Literal(2))]
+        named = QueryRequest("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=["urn:g1"])
+        assert executor.query(named).result.rows == [(ox.NamedNode("urn:g1"),)]
+    finally:
+        executor.close()

@@ -10,7 +10,7 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from conftest import REPO, write_project
+from conftest import BACKENDS, REPO, backend_store, write_project
 from stkg.cli import main
 from stkg.errors import SourceError
 from stkg.execution import LocalExecutor
@@ -23,6 +23,7 @@ from stkg.queries import (
     parse_query_file,
     project_prefixes,
 )
+from stkg.store import QueryRequest
 
 EX = "https://w3id.org/stkg/example/acme/"
 EXAMPLES_README = (REPO / "data" / "examples" / "README.md").read_text(encoding="utf-8")
@@ -47,6 +48,12 @@ REQUIRED = [
 ]
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(request, project):
+    """Every competency question runs on the embedded store and on Virtuoso."""
+    return backend_store(request, project)
+
+
 @pytest.fixture(scope="module")
 def queries(project):
     return named_queries(project)
@@ -55,7 +62,7 @@ def queries(project):
 def run(store, query, **values):
     return (
         LocalExecutor(store, max_rows=10**9)
-        .query(query.sparql, bindings=query.bindings(values))
+        .query(QueryRequest(query.sparql, query.bindings(values)))
         .result
     )
 

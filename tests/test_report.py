@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from conftest import REPO
+from conftest import BACKENDS, REPO, backend_store
 from stkg.classify import TIER_BASE, classify, load_rules
 from stkg.errors import StkgError
 from stkg.project import GRAPH_BASE
@@ -25,6 +25,12 @@ NIST = "https://w3id.org/stkg/framework/nist-ai-rmf/"
 ISO = "https://w3id.org/stkg/framework/iso-iec-42001/"
 SHAPES = "https://w3id.org/stkg/shapes#"
 AIRC = "https://w3id.org/stkg/mapping/nist-airc-ai-rmf-to-iso-42001/"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(request, project):
+    """The report is built on the embedded store and on Virtuoso, with the same answers."""
+    return backend_store(request, project)
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,19 @@ def load_paused_at(stage: str, data: Path, store: Path, project: Path) -> subpro
     assert process.stderr is not None
     line = process.stderr.readline()
     assert line.strip() == PAUSED + stage, line + process.stderr.read()
+    wait_until_stopped(process)
     return process
+
+
+def wait_until_stopped(process: subprocess.Popen) -> None:
+    """The loader says it pauses, then stops itself: a SIGCONT sent between the two is lost
+    and the loader then stops for ever (seen on a loaded machine). Wait for the stop."""
+    stat = Path(f"/proc/{process.pid}/stat")
+    deadline = time.monotonic() + 60
+    # the state is the field after the parenthesised command name
+    while stat.read_text().rsplit(")", 1)[1].split()[0] != "T":
+        assert time.monotonic() < deadline, "the loader never stopped at its pause point"
+        time.sleep(0.01)
 
 
 def kill(process: subprocess.Popen) -> None:

@@ -206,8 +206,15 @@ def test_open_store_takes_nothing_or_a_folder_for_the_embedded_store(tmp_path, s
     assert (tmp_path / "folder").is_dir() is (spec is not None)
 
 
-def test_a_url_is_never_taken_for_a_folder(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("http://127.0.0.1:9/sparql", "cannot reach the SPARQL server"),  # nothing listens on 9
+        ("ftp://example.org/store", "a folder or an http"),
+    ],
+)
+def test_a_url_is_never_taken_for_a_folder(tmp_path, monkeypatch, spec, message):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(StkgError, match="remote SPARQL store is not supported"):
-        open_store("http://127.0.0.1:8890/sparql")
+    with pytest.raises(StkgError, match=message):
+        open_store(spec)
     assert list(tmp_path.iterdir()) == []

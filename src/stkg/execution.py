@@ -33,8 +33,8 @@ import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
-from dataclasses import astuple, dataclass
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,7 +44,7 @@ import pyoxigraph as ox
 from stkg.errors import SourceError, StkgError
 from stkg.results import QueryResult
 from stkg.sandbox import Limits, QueryRefused, check_query
-from stkg.store import Store, Term, query_error
+from stkg.store import QueryRequest, Store, Term, query_error
 
 DEFAULT_TIMEOUT = 10.0  # seconds
 TRANSFER_LIMIT = 16 * 1024 * 1024 - 64 * 1024  # Oxigraph's result parsers stop at 16 MiB lines
@@ -76,15 +76,10 @@ class Answer:
 
 
 class Executor(Protocol):
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Term] | None = None,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        base_iri: str | None = None,
-    ) -> Answer: ...
+    """Runs a `QueryRequest` (or a bare query text) under the caps: `LocalExecutor`,
+    `WorkerPool`."""
+
+    def query(self, request: QueryRequest | str) -> Answer: ...
 
     def reload(self) -> None: ...
 
@@ -111,25 +106,17 @@ class LocalExecutor:
         self.limits = limits
         self.max_bytes = max_bytes
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Term] | None = None,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        base_iri: str | None = None,
-    ) -> Answer:
+    def query(self, request: QueryRequest | str) -> Answer:
+        request = QueryRequest.of(request)
         if self.limits is not None:
-            plan = check_query(sparql, self.store.graphs(), self.limits, base_iri=base_iri)
-            default_graphs, named_graphs = plan.dataset(default_graphs, named_graphs)
-        result = self.store.query(
-            sparql,
-            bindings=bindings,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
-            base_iri=base_iri,
-        )
+            plan = check_query(
+                request.sparql, self.store.graph_names(), self.limits, base_iri=request.base_iri
+            )
+            default_graphs, named_graphs = plan.dataset(
+                request.default_graphs, request.named_graphs
+            )
+            request = replace(request, default_graphs=default_graphs, named_graphs=named_graphs)
+        result = self.store.query(request.sparql, **request.options())
         return cap(result, self.max_rows, self.max_bytes)
 
     def reload(self) -> None:
@@ -178,6 +165,10 @@ def _too_large(length: int, limit: int) -> AnswerTooLarge:
 
 
 # --- Between the processes ----------------------------------------------------------------
+
+
+def _listed(graphs: Sequence[str] | None) -> list[str] | None:
+    return list(graphs) if graphs is not None else None
 
 
 def _encode_terms(names: Sequence[str], terms: Sequence[Term | None]) -> str:
@@ -330,16 +321,9 @@ class WorkerPool:
         if not self._closed:
             threading.Thread(target=self._spawn, daemon=True).start()
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Term] | None = None,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        base_iri: str | None = None,
-    ) -> Answer:
-        """Run a query in a worker; relative IRIs resolve against `base_iri`."""
+    def query(self, request: QueryRequest | str) -> Answer:
+        """Run a query in a worker; relative IRIs resolve against its `base_iri`."""
+        request = QueryRequest.of(request)
         if self._closed:
             raise StkgError("the query workers have been shut down")
         try:
@@ -355,23 +339,18 @@ class WorkerPool:
                 self._replace(worker)
             else:
                 self._discard(worker)
-            return self.query(
-                sparql,
-                bindings=bindings,
-                default_graphs=default_graphs,
-                named_graphs=named_graphs,
-                base_iri=base_iri,
-            )
+            return self.query(request)
+        bindings = request.bindings
         encoded = _encode_terms(list(bindings), list(bindings.values())) if bindings else None
         try:
             worker.conn.send(
                 (
-                    sparql,
+                    request.sparql,
                     encoded,
-                    list(default_graphs) if default_graphs is not None else None,
-                    list(named_graphs) if named_graphs is not None else None,
+                    _listed(request.default_graphs),
+                    _listed(request.named_graphs),
                     self.max_rows,
-                    base_iri,
+                    request.base_iri,
                     astuple(self.limits),
                     self.max_bytes,
                 )

@@ -103,9 +103,10 @@ class Project:
                 store.drop_graph(graph)
         return reports
 
-    def open_store(self, spec: str | Path | None = None) -> Store:
-        """The store `spec` names (`stkg.store.open_store`) holding this project."""
-        store = open_store(spec)
+    def open_store(self, spec: str | Path | None = None, **remote: str | None) -> Store:
+        """The store `spec` names (`stkg.store.open_store`; `remote`: its settings for a
+        server) holding this project."""
+        store = open_store(spec, **remote)
         self.load_into(store)
         store.flush()
         return store

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from stkg.errors import SourceError
 from stkg.execution import TRANSFER_LIMIT
+from stkg.negation import minus_for_not_exists
 from stkg.netguard import forbid_network
 from stkg.sandbox import Limits, QueryRefused, check_query
 from stkg.store import query_options
@@ -112,6 +113,8 @@ def _run(
         names = bindings_tsv.split("\n", 1)[0].split("\t")
         bindings = {n[1:]: solution[n[1:]] for n in names}
     options = query_options(bindings, default_graphs, named_graphs, base_iri)
+    if bindings is None:  # see stkg.negation for why not with bindings
+        sparql = minus_for_not_exists(sparql)
     try:
         raw = store.query(sparql, **options)
         if isinstance(raw, ox.QueryBoolean):

@@ -20,6 +20,7 @@ from stkg import __version__
 from stkg.cli.workspace import Workspace
 from stkg.errors import StkgError
 from stkg.netguard import forbid_network
+from stkg.store import is_remote
 
 
 class _Group(click.Group):
@@ -47,14 +48,25 @@ class _Group(click.Group):
     "store_path",
     envvar="STKG_STORE",
     type=click.Path(),  # the store names a path that is a file in one line
-    help="Keep the store on disk in this folder. Default: in memory.",
+    help="Keep the store on disk in this folder, or on the SPARQL server whose query "
+    "endpoint is this http(s) URL (docs/remote-store.md). Default: in memory.",
+)
+@click.option(
+    "--update-url",
+    envvar="STKG_UPDATE_URL",
+    help="With a remote --store: the server's SPARQL Update endpoint (default: the store "
+    "URL). User and password come from STKG_STORE_USER and STKG_STORE_PASSWORD.",
 )
 @click.pass_context
-def main(ctx: click.Context, project_dir: str | None, store_path: str | None) -> None:
+def main(
+    ctx: click.Context, project_dir: str | None, store_path: str | None, update_url: str | None
+) -> None:
     """stkg: a knowledge graph of AI social-technical systems for AI governance."""
-    if ctx.invoked_subcommand != "serve":
+    # A remote store is reached over the network; its queries run on the server, behind
+    # the same gate (docs/remote-store.md, "Safety").
+    if ctx.invoked_subcommand != "serve" and not is_remote(store_path):
         forbid_network()
-    ctx.obj = Workspace(project_dir, store_path)
+    ctx.obj = Workspace(project_dir, store_path, update_url)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -68,10 +80,12 @@ def _register() -> None:
     from stkg.cli.query import query
     from stkg.cli.report import report
     from stkg.cli.serve import serve
+    from stkg.cli.store import store_group
     from stkg.cli.validate import validate
 
     for command in (load, query, export, serve, map_group, validate, generate, classify, report):
         main.add_command(command)
+    main.add_command(store_group)
     main.add_command(importlib.import_module("stkg.cli.import_").import_)  # `import` is a keyword
 
 

@@ -23,7 +23,7 @@ from stkg.queries import (
 )
 from stkg.results import GRAPH_FORMATS, SOLUTION_FORMATS, TEXT_FORMATS
 from stkg.sandbox import check_local_query
-from stkg.store import PREFIXES, OxigraphStore
+from stkg.store import PREFIXES, OxigraphStore, QueryRequest
 
 QUERY_FORMATS = [*TEXT_FORMATS, *SOLUTION_FORMATS, *GRAPH_FORMATS]
 _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
@@ -88,7 +88,9 @@ def query(
     assert sparql is not None
     try:
         check_local_query(sparql)  # no SERVICE, and nothing that would overflow a stack
-        result = LocalExecutor(store, max_rows=sys.maxsize).query(sparql, bindings=bindings).result
+        result = (
+            LocalExecutor(store, max_rows=sys.maxsize).query(QueryRequest(sparql, bindings)).result
+        )
     except SourceError as error:
         error.source = label
         raise click.ClickException(f"{error}{_excerpt(sparql, error.line, error.column)}") from None

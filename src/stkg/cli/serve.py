@@ -18,6 +18,7 @@ import click
 from stkg import __version__
 from stkg.cli.workspace import Workspace
 from stkg.netguard import forbid_network
+from stkg.store import RemoteStore, is_remote
 
 
 @click.command()
@@ -149,7 +150,10 @@ def serve(
         "STKG_UPDATE_TOKEN": update_token or None,
         "STKG_MAX_UPLOAD_BYTES": max_upload_bytes,
     }
-    app = create_app(config, project=ws.project, store=ws.store)
+    store = ws.store
+    if isinstance(store, RemoteStore):  # the server runs every query: its answer has a deadline
+        store.timeout = query_timeout
+    app = create_app(config, project=ws.project, store=store)
     # SIGTERM (what service managers send) ends the server like Ctrl-C, so the query worker
     # processes are stopped and their snapshots removed on the way out.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -160,7 +164,8 @@ def serve(
         server = waitress.create_server(
             app, host=host, port=port, threads=threads + query_workers + adhoc_queue, ident="stkg"
         )
-        after_sockets_bound(server)
+        if not is_remote(ws.store_path):  # a remote store is reached over the network
+            after_sockets_bound(server)
         server.print_listen("Serving on http://{}:{}")
         server.run()
     finally:

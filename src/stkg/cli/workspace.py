@@ -12,9 +12,12 @@ from stkg.store import Store
 class Workspace:
     """The project and store a command works on, opened on first use."""
 
-    def __init__(self, project_dir: str | None, store_path: str | None) -> None:
+    def __init__(
+        self, project_dir: str | None, store_path: str | None, update_url: str | None = None
+    ) -> None:
         self.project_dir = project_dir
         self.store_path = store_path
+        self.update_url = update_url
         self._project: Project | None = None
         self._store: Store | None = None
 
@@ -27,7 +30,7 @@ class Workspace:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = self.project.open_store(self.store_path)
+            self._store = self.project.open_store(self.store_path, update_url=self.update_url)
             if self._store.rolled_back:
                 click.echo(
                     f"stkg: {self.store_path}: an interrupted load was undone; the store "

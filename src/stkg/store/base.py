@@ -60,6 +60,32 @@ class QueryOptions(TypedDict, total=False):
 
 
 @dataclass(frozen=True)
+class QueryRequest:
+    """One query to run: its text and its `QueryOptions`, as one value that passes
+    unchanged from a door (CLI, web) through an executor to a store or a worker process."""
+
+    sparql: str
+    bindings: Mapping[str, Term] | None = None
+    default_graphs: Sequence[str] | None = None
+    named_graphs: Sequence[str] | None = None
+    base_iri: str | None = None
+
+    @classmethod
+    def of(cls, request: QueryRequest | str) -> QueryRequest:
+        """A request as given, or a bare query text with no options."""
+        return request if isinstance(request, QueryRequest) else cls(request)
+
+    def options(self) -> QueryOptions:
+        """The options, for `Store.query(request.sparql, **request.options())`."""
+        return QueryOptions(
+            bindings=self.bindings,
+            default_graphs=self.default_graphs,
+            named_graphs=self.named_graphs,
+            base_iri=self.base_iri,
+        )
+
+
+@dataclass(frozen=True)
 class LoadReport:
     graph: str
     label: str

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from stkg import restore_point
 from stkg.errors import SourceError, StkgError
+from stkg.negation import minus_for_not_exists
 from stkg.rdf_files import Source, check_syntax, pause_at, rdf_format
 from stkg.results import QueryResult
 from stkg.store.base import (
@@ -112,6 +113,8 @@ class OxigraphStore:
 
     def query(self, sparql: str, **options: Unpack[QueryOptions]) -> QueryResult:
         """Run a SPARQL 1.1 query (`QueryOptions` says what the options mean)."""
+        if not options.get("bindings"):  # see stkg.negation for why not with bindings
+            sparql = minus_for_not_exists(sparql)
         try:
             raw = self._store.query(sparql, **query_options(**options))
         except SyntaxError as error:

@@ -20,7 +20,7 @@ import functools
 import hmac
 import json
 import threading
-from typing import Any
+from typing import Unpack
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
 
@@ -35,6 +35,7 @@ from stkg.execution import (
     WorkerPool,
 )
 from stkg.sandbox import Limits, QueryRefused, check_update, precheck
+from stkg.store import QueryOptions, QueryRequest
 from stkg.web import service
 from stkg.web.admission import AD_HOC, NAMED, Admission, ServerBusy, lane
 from stkg.web.errors import plain
@@ -58,7 +59,8 @@ def executor(app: Flask | None = None, which: str | None = None) -> Executor:
     """The query executor of a lane (stkg.web.admission; the current request's by default),
     started on first use: warm worker processes, ad-hoc ones (`STKG_QUERY_WORKERS`) and
     ones reserved for named queries and pages (`STKG_NAMED_QUERY_WORKERS`), or the calling
-    thread for both when `STKG_QUERY_WORKERS` is 0."""
+    thread for both when `STKG_QUERY_WORKERS` is 0 or the store has no snapshot for workers
+    (a remote store: the server runs the query, within the store's request time limit)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     which = which or lane()
     state = app.extensions["stkg"]
@@ -81,8 +83,8 @@ def executor(app: Flask | None = None, which: str | None = None) -> Executor:
                         memory=int(app.config["STKG_WORKER_MEMORY"]),
                         limits=limits(app),
                     )
-                    if size > 0
-                    else LocalExecutor(
+                    if size > 0 and state["store"].capabilities.snapshots
+                    else LocalExecutor(  # a remote store: the server runs it, time-limited
                         state["store"], max_rows, limits=limits(app), max_bytes=max_bytes
                     )
                 )
@@ -150,35 +152,23 @@ def _prechecked(text: str, limits: Limits) -> None:
     precheck(text, limits)
 
 
-def run_query(
-    text: str,
-    *,
-    bindings: dict[str, Any] | None = None,
-    default_graphs: list[str] | None = None,
-    named_graphs: list[str] | None = None,
-    base_iri: str | None = None,
-) -> Answer:
+def run_query(text: str, **options: Unpack[QueryOptions]) -> Answer:
     """Check a query, then run it on the executor of the request's lane (an ad-hoc query
     after taking an admission slot). Raises QueryRefused (ServerBusy, QueryTooComplex),
     SourceError, QueryTimeout, QueryMemoryLimit, AnswerTooLarge."""
     _prechecked(text, limits())
+    request = QueryRequest(text, **options)
     graphs = store_graphs()
-    for graph in [*(default_graphs or []), *(named_graphs or [])]:
+    for graph in [*(request.default_graphs or []), *(request.named_graphs or [])]:
         if graph not in graphs:
             raise QueryRefused(
                 f"<{graph}>: no such graph in the store (the endpoint never fetches data; "
                 "default-graph-uri and named-graph-uri may name only graphs it holds)"
             )
-    options: dict[str, Any] = {
-        "bindings": bindings,
-        "default_graphs": default_graphs,
-        "named_graphs": named_graphs,
-        "base_iri": base_iri,
-    }
     if lane() == AD_HOC:  # a slot first: a full queue is answered before a worker is held
         with admission().slot():
-            return executor(which=AD_HOC).query(text, **options)
-    return executor(which=NAMED).query(text, **options)
+            return executor(which=AD_HOC).query(request)
+    return executor(which=NAMED).query(request)
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
