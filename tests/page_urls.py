@@ -155,16 +155,22 @@ FILLERS: dict[str, Callable[[Flask, Data], list[str]]] = {
     "editor.editor": lambda app, d: [*_sparql(d, "/editor"), "/editor?example=system-profile"],
     "editor.editor_json": lambda app, d: _sparql(d, "/editor.json"),
     "openapi.openapi": lambda app, d: ["/openapi.json"],
-    "soa.soa_page": lambda app, d: [f"/frameworks/{s}/soa" for s in _slugs(d)],
-    "soa.soa_json": lambda app, d: [f"/frameworks/{s}/soa.json" for s in _slugs(d)],
+    # one framework's statement and downloads (each is a validation's worth of work)
+    "soa.soa_page": lambda app, d: [
+        *(f"/frameworks/{s}/soa" for s in _slugs(d)[:1]),
+        "/frameworks/no-such-framework/soa",
+        *(f"/frameworks/{s}/soa?kind=control" for s in _slugs(d)[:1]),
+    ],
+    "soa.soa_json": lambda app, d: [f"/frameworks/{s}/soa.json" for s in _slugs(d)[:1]],
     "soa.soa_download": lambda app, d: [
-        f"/frameworks/{s}/soa.{e}" for s in _slugs(d)[:2] for e in ("csv", "xlsx", "md", "pdf")
+        f"/frameworks/{s}/soa.{e}" for s in _slugs(d)[:1] for e in ("csv", "xlsx", "md", "pdf")
     ],
     "write.import_page": lambda app, d: ["/import"],
     "write.import_json": lambda app, d: ["/import.json"],
-    "write.graph_get": lambda app, d: (
-        [_url("/graph", graph=g) for g in [*d.graphs, "urn:no-such-graph"]] + ["/graph"]
-    ),
+    "write.graph_get": lambda app, d: [
+        "/graph",
+        *(_url("/graph", graph=g) for g in [*d.graphs, *d.iris]),
+    ],
 }
 
 
