@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from stkg.sandbox import _UNICODE_ESCAPE, Token, tokens
+from stkg.sandbox import Token, tokens, unescaped
 
 _STOP = {"FILTER", "OPTIONAL", "MINUS", "GRAPH", "SERVICE", "BIND", "VALUES"}
 _OPEN, _CLOSE = "([", ")]"
@@ -64,7 +64,7 @@ def minus_for_not_exists(text: str) -> str:
     if "exists" not in text.lower():
         return text
     toks = tokens(text)
-    source = _unescaped(text)
+    source = unescaped(text)
     edits: list[tuple[int, int, str]] = []  # (start offset, end offset, replacement)
     try:
         for group in _top_groups(toks):
@@ -76,12 +76,6 @@ def minus_for_not_exists(text: str) -> str:
     for start, end, replacement in sorted(edits, reverse=True):
         source = source[:start] + replacement + source[end:]
     return source
-
-
-def _unescaped(text: str) -> str:
-    """The text `tokens` reads, with \\u escapes applied as SPARQL does before parsing: the
-    token offsets refer to it, so the edits are made on it."""
-    return _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
 def _word(tok: Token) -> str:

@@ -117,10 +117,15 @@ class QueryPlan:
         return default_graphs, named_graphs
 
 
+def unescaped(text: str) -> str:
+    """The text with its \\u and \\U escapes applied: SPARQL processes them before parsing
+    (SPARQL 1.1 section 19.2), and token offsets refer to this text."""
+    return _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
 def tokens(text: str) -> list[Token]:
     """The significant tokens of a SPARQL text (no whitespace, no comments)."""
-    # SPARQL processes \u escapes before parsing (SPARQL 1.1 section 19.2); do the same.
-    text = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    text = unescaped(text)
     found = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "other"
