@@ -16,6 +16,7 @@ from typing import Protocol, TypedDict, Unpack
 
 import pyoxigraph as ox
 
+from stkg.errors import SourceError
 from stkg.rdf_files import Source
 from stkg.results import QueryResult
 
@@ -161,3 +162,13 @@ class Store(Protocol):
     def close(self) -> None: ...
 
     def __len__(self) -> int: ...
+
+
+def export_format(fmt: str) -> tuple[ox.RdfFormat, dict[str, str] | None]:
+    """The format `stkg export --format` names, and the prefixes written with it (Turtle and
+    TriG only)."""
+    try:
+        rdf_fmt = EXPORT_FORMATS[fmt]
+    except KeyError:
+        raise SourceError(f"unknown export format {fmt!r}") from None
+    return rdf_fmt, PREFIXES if rdf_fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None

@@ -15,12 +15,11 @@ from stkg.negation import minus_for_not_exists
 from stkg.rdf_files import Source, check_syntax, pause_at, rdf_format
 from stkg.results import QueryResult
 from stkg.store.base import (
-    EXPORT_FORMATS,
-    PREFIXES,
     Capabilities,
     LoadReport,
     QueryOptions,
     Term,
+    export_format,
 )
 
 
@@ -198,11 +197,7 @@ class OxigraphStore:
     def export(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialise the store. Quad formats keep the named graphs; triple formats write
         one graph, or the union of all graphs when none is named."""
-        try:
-            rdf_fmt = EXPORT_FORMATS[fmt]
-        except KeyError:
-            raise SourceError(f"unknown export format {fmt!r}") from None
-        prefixes = PREFIXES if rdf_fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        rdf_fmt, prefixes = export_format(fmt)
         if graph is not None:
             if not self._store.contains_named_graph(ox.NamedNode(graph)):
                 raise SourceError(f"no graph named <{graph}> in the store")

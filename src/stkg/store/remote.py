@@ -32,7 +32,7 @@ from stkg.errors import SourceError, StkgError
 from stkg.rdf_files import Source, check_syntax, read_quads
 from stkg.results import QueryResult
 from stkg.sandbox import UPDATE_KEYWORDS, tokens
-from stkg.store.base import EXPORT_FORMATS, PREFIXES, Capabilities, LoadReport, QueryOptions, Term
+from stkg.store.base import Capabilities, LoadReport, QueryOptions, Term, export_format
 from stkg.store.rewrite import FRESH, rewrite
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -410,11 +410,7 @@ class RemoteStore:
 
     def export(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialise stkg's graphs on the server, as the embedded store does."""
-        try:
-            rdf_fmt = EXPORT_FORMATS[fmt]
-        except KeyError:
-            raise SourceError(f"unknown export format {fmt!r}") from None
-        prefixes = PREFIXES if rdf_fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        rdf_fmt, prefixes = export_format(fmt)
         if graph is not None:
             if graph not in self.graph_names():
                 raise SourceError(f"no graph named <{graph}> in the store")
