@@ -1,9 +1,10 @@
 """The query worker process: the gate, then the engine, on a read-only snapshot.
 
 A worker is started by `stkg.execution.WorkerPool` as a fresh Python process. Before it
-opens the snapshot it forbids itself the network (stkg.netguard) and caps its memory
-(RLIMIT_DATA, `STKG_WORKER_MEMORY`); every query then passes `stkg.sandbox.check_query`
-here, where a slow or deep parse costs only this process and is bounded by the time limit.
+opens the snapshot it forbids itself the network (stkg.netguard); once open, it caps its
+memory (RLIMIT_DATA: its own data at that point plus `STKG_WORKER_MEMORY` for the queries);
+every query then passes `stkg.sandbox.check_query` here, where a slow or deep parse costs
+only this process and is bounded by the time limit.
 Answers go back as SPARQL TSV or N-Triples, cut at the row cap and at the answer-byte cap;
 one value too large to move between processes is an error, never a broken answer.
 
@@ -47,11 +48,12 @@ def _worker_main(conn: Connection, snapshot: str, memory_mib: int) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server; it stops us
     forbid_network()
-    if memory_mib > 0:
-        cap = memory_mib * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
     store = ox.Store.read_only(snapshot)
     graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    if memory_mib > 0:
+        check_query("ASK {}", graphs, Limits())  # the gate's parser loads on first use
+        cap = _data_size() + memory_mib * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
     checked: dict[tuple[Any, ...], Any] = {}
     conn.send(("ready",))
     while True:
@@ -66,6 +68,17 @@ def _worker_main(conn: Connection, snapshot: str, memory_mib: int) -> None:
         except MemoryError:
             reply = ("memory",)
         conn.send(reply)
+
+
+def _data_size() -> int:
+    """This process's data segment now (VmData, bytes): the worker's own share, which the
+    memory cap adds to rather than takes from (the gate's parser and the open store alone
+    are about 120 MiB, and grow with what the worker imports)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _die_with_parent() -> None:

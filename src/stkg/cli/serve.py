@@ -89,8 +89,9 @@ from stkg.store import RemoteStore, is_remote
     default=1024,
     show_default=True,
     type=click.IntRange(min=0),
-    help="MiB of data each query worker may use (RLIMIT_DATA); a query that needs more is "
-    "stopped, its worker replaced, and answered 503. 0: no cap.",
+    help="MiB of data each query worker may use for queries, beyond what it holds once "
+    "started (RLIMIT_DATA); a query that needs more is stopped, its worker replaced, and "
+    "answered 503. 0: no cap.",
 )
 @click.option(
     "--cors-origins",
