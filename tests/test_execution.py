@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import time
 
 import pyoxigraph as ox
 import pytest
 
-from stkg.errors import SourceError
+from stkg.errors import SourceError, StkgError
 from stkg.execution import LocalExecutor, QueryTimeout, WorkerPool
 from stkg.store import OxigraphStore, QueryRequest
 
@@ -83,6 +86,63 @@ def test_an_on_disk_store_is_snapshotted_and_closing_stops_every_worker(tmp_path
     pool.close()
     assert not any(_alive(pid) for pid in pids + pool.pids())
     disk.close()
+
+
+def _running(pids: list[int]) -> set[int]:
+    return {pid for pid in pids if _alive(pid)}
+
+
+def test_workers_move_to_a_copy_in_memory_that_keeps_every_term_exactly(tmp_path):
+    disk = OxigraphStore(tmp_path / "kg")
+    blank = ox.BlankNode("b0")
+    disk.add_quads(
+        [
+            ox.Quad(
+                blank, ox.NamedNode("urn:p"), ox.Literal("x", language="en"), ox.NamedNode("urn:g")
+            ),
+            ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), blank),
+        ]
+    )
+    disk.flush()
+    pool = WorkerPool(disk, workers=2, timeout=5)
+    try:
+        before = set(pool.pids())
+        assert pool.in_memory(timeout=60)
+        query = "SELECT ?s ?o ?g WHERE { GRAPH ?g { ?s <urn:p> ?o } }"
+        for _ in range(3):  # each worker has come back idle once: all forked from the copy
+            answer = pool.query(query)
+            assert answer.result.rows == [
+                (blank, ox.Literal("x", language="en"), ox.NamedNode("urn:g"))
+            ]
+        assert set(pool.pids()).isdisjoint(before)
+    finally:
+        pool.close()
+        disk.close()
+
+
+def test_a_reload_retires_the_old_snapshots_zygote_and_a_killed_zygote_is_replaced(tmp_path):
+    disk = OxigraphStore(tmp_path / "kg")
+    disk.add_quads([ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("c"))])
+    pool = WorkerPool(disk, workers=1, timeout=5, copy=False)
+    try:
+        (first,) = pool.zygote_pids()
+        pool.reload()
+        assert pool.query('ASK { <urn:a> <urn:b> "c" }').result.boolean is True
+        (second,) = pool.zygote_pids()
+        assert second != first and not _alive(first)
+        os.kill(second, signal.SIGKILL)  # its worker dies with it
+        answers = []
+        for _ in range(3):  # a dead worker is replaced; a dead zygote is restarted
+            with contextlib.suppress(StkgError):
+                answers.append(pool.query('ASK { <urn:a> <urn:b> "c" }').result.boolean)
+            time.sleep(1)
+        assert answers and answers[-1] is True
+        zygotes = pool.zygote_pids()
+        assert zygotes and second not in zygotes
+    finally:
+        pool.close()
+        disk.close()
+    assert not _running(zygotes + pool.pids())
 
 
 def test_the_local_executor_caps_rows_too(store):

@@ -94,6 +94,15 @@ from stkg.store import RemoteStore, is_remote
     "answered 503. 0: no cap.",
 )
 @click.option(
+    "--worker-copy/--no-worker-copy",
+    envvar="STKG_WORKER_COPY",
+    default=True,
+    show_default=True,
+    help="Query workers answer from a copy of the store's snapshot in memory, shared by "
+    "all of them (3-14x faster than reading it on disk); --no-worker-copy when the store "
+    "is larger than the memory to spare (about 600 bytes per triple).",
+)
+@click.option(
     "--cors-origins",
     envvar="STKG_CORS_ORIGINS",
     default="*",
@@ -128,6 +137,7 @@ def serve(
     max_rows: int,
     max_answer_bytes: int,
     worker_memory: int,
+    worker_copy: bool,
     cors_origins: str,
     update_token: str | None,
     max_upload_bytes: int,
@@ -146,6 +156,7 @@ def serve(
         "STKG_MAX_ROWS": max_rows,
         "STKG_MAX_ANSWER_BYTES": max_answer_bytes,
         "STKG_WORKER_MEMORY": worker_memory,
+        "STKG_WORKER_COPY": worker_copy,
         **_gate_settings(),
         "STKG_CORS_ORIGINS": cors_origins,
         "STKG_UPDATE_TOKEN": update_token or None,

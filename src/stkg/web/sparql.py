@@ -81,6 +81,7 @@ def executor(app: Flask | None = None, which: str | None = None) -> Executor:
                         max_rows=max_rows,
                         max_bytes=max_bytes,
                         memory=int(app.config["STKG_WORKER_MEMORY"]),
+                        copy=bool(app.config["STKG_WORKER_COPY"]),
                         limits=limits(app),
                     )
                     if size > 0 and state["store"].capabilities.snapshots
