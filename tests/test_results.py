@@ -7,7 +7,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from stkg.results import QueryResult, render_table
+from stkg.results import QueryResult, TsvResult, render_table
 from stkg.store import PREFIXES
 
 DATA = """
@@ -102,3 +102,20 @@ def test_table_shortens_iris_and_keeps_one_line_per_row(oxstore):
 def test_dicts_leave_out_unbound_variables(oxstore):
     rows = QueryResult.from_oxigraph(oxstore.query(SELECT)).dicts()
     assert rows and all("missing" not in row for row in rows)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv", "table"])
+def test_an_answer_kept_as_tsv_serialises_and_reads_as_the_parsed_one(oxstore, fmt):
+    parsed = QueryResult.from_oxigraph(oxstore.query(SELECT))
+    tsv = oxstore.query(SELECT).serialize(format=ox.QueryResultsFormat.TSV).decode()
+    kept = TsvResult(parsed.variables, tsv)
+    assert kept.serialize(fmt) == parsed.serialize(fmt)
+    assert kept.rows == parsed.rows and len(kept) == len(parsed) == 5
+
+
+def test_setting_the_rows_of_an_answer_kept_as_tsv_is_what_it_serialises(oxstore):
+    parsed = QueryResult.from_oxigraph(oxstore.query(SELECT))
+    tsv = oxstore.query(SELECT).serialize(format=ox.QueryResultsFormat.TSV).decode()
+    kept = TsvResult(parsed.variables, tsv)
+    kept.rows = kept.rows[:1]
+    assert len(json.loads(kept.serialize("json"))["results"]["bindings"]) == 1

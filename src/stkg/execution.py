@@ -47,7 +47,7 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 
 from stkg.errors import SourceError, StkgError
-from stkg.results import QueryResult
+from stkg.results import QueryResult, TsvResult
 from stkg.sandbox import Limits, QueryRefused, check_query
 from stkg.store import QueryRequest, Store, Term, query_error
 
@@ -199,7 +199,7 @@ def _decode(reply: tuple[Any, ...]) -> Answer:
                 )
             else:
                 raw = ox.parse_query_results(reply[1], ox.QueryResultsFormat.TSV)
-                result = QueryResult.from_oxigraph(raw)
+                result = TsvResult([v.value for v in raw.variables], reply[1])
         except (MemoryError, SyntaxError, ValueError, OSError) as error:
             raise AnswerTooLarge(f"the answer could not be passed on: {error}") from None
         return Answer(result, bool(cut), limit)
