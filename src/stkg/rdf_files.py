@@ -2,9 +2,10 @@
 file, and every parse error as a one-line SourceError naming file, line and column.
 
 Every path by which stkg reads a user's RDF file goes through `check_readable` and
-`_parse` (`check_syntax` before a store loads a file, `read_quads` for validation), so the
-limits hold everywhere: RDF/XML entities and nesting are capped (`xml_limits`), and a term longer
-than the parsers' 16 MiB buffer is an error naming its line, not a MemoryError traceback.
+`_reading` (`check_syntax` before a store loads a file, `read_quads` for libraries,
+`load_file` straight into a store), so the limits hold everywhere: RDF/XML entities and
+nesting are capped (`xml_limits`), and a term longer than the parsers' 16 MiB buffer is an
+error naming its line, not a MemoryError traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -76,13 +78,35 @@ def _parse(source: Source, *, rename_blank_nodes: bool = False) -> Iterator[ox.Q
     """The file's statements, with parse errors turned into a SourceError naming the file,
     line and column."""
     fmt = check_readable(source)
-    try:
+    with _reading(source, fmt):
         yield from ox.parse(
             path=source.path,
             format=fmt,
             base_iri=source.path.resolve().as_uri(),
             rename_blank_nodes=rename_blank_nodes,
         )
+
+
+def load_file(store: ox.Store, source: Source) -> None:
+    """Parse a file straight into an in-memory Oxigraph store, into `source.graph` (named
+    graphs of TriG or N-Quads keep their names): one parse, in Oxigraph, with the checks and
+    error messages of `_parse`. A file that does not parse leaves the store as it was (one
+    transaction), and its blank nodes are fresh, so two files never share one."""
+    fmt = check_readable(source)
+    with _reading(source, fmt):
+        store.load(
+            path=source.path,
+            format=fmt,
+            base_iri=source.path.resolve().as_uri(),
+            to_graph=ox.NamedNode(source.graph),
+        )
+
+
+@contextmanager
+def _reading(source: Source, fmt: ox.RdfFormat) -> Iterator[None]:
+    """Parse errors as a SourceError naming the file, line and column."""
+    try:
+        yield
     except SyntaxError as error:
         raise _source_error(error, source.label) from None
     except MemoryError:  # Oxigraph's parsers hold one term in a 16 MiB buffer at most

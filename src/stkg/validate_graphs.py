@@ -6,15 +6,19 @@ them; literals are parsed exactly as written, since SHACL compares terms.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import Graph
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
 
 from stkg.project import GRAPH_BASE, Project
 from stkg.rdf_files import Source, read_quads
+from stkg.shacl.terms import to_rdflib
 from stkg.store import Store
 
 RESULTS_GRAPH = GRAPH_BASE + "validation"  # where --store-results puts the report
@@ -99,3 +103,116 @@ def project_background(project: Project) -> Graph:
 
 def project_shapes(project: Project) -> Graph:
     return read_graph([s for s in project.sources() if s.label.startswith("shapes/")])
+
+
+# --- files straight into a store ------------------------------------------------------------
+
+XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
+
+
+def typed(term: object) -> bool:
+    """A literal whose value Oxigraph may store in canonical form (not a string)."""
+    return isinstance(term, ox.Literal) and not term.language and term.datatype != XSD_STRING
+
+
+class WrittenLiterals(dict):
+    """Literals as files wrote them, keyed by how the store holds them: Oxigraph stores
+    values ("4.0"^^xsd:decimal as "4"), and SHACL reports terms as written.
+
+    The files are read again for their literals only when a result asks for a typed
+    literal, so data without (generated portfolios) is parsed once, by Oxigraph."""
+
+    def __init__(self, sources: Sequence[Source]) -> None:
+        super().__init__()
+        self.sources, self.read = sources, False
+        self.users: dict[Literal, set[Node]] = {}
+
+    def get(self, key: object, default: object = None) -> object:  # type: ignore[override]
+        if not self.read and typed(key):
+            self._read()
+        return super().get(key, default)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def _read(self) -> None:
+        self.read = True
+        users: dict[ox.Literal, set] = {}
+        for source in self.sources:
+            for q in read_quads(source):
+                if typed(q.object):
+                    users.setdefault(q.object, set()).add(q.subject)
+        written = sorted(users, key=str)
+        scratch = ox.Store()
+        predicate = ox.NamedNode("urn:stkg:literal")
+        scratch.extend(
+            ox.Quad(ox.BlankNode(f"l{i}"), predicate, lit) for i, lit in enumerate(written)
+        )
+        with exact_literals(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Parsing weird boolean", UserWarning)
+            for quad in scratch:
+                lit = written[int(quad.subject.value[1:])]
+                if quad.object != lit:
+                    self[quad.object] = to_rdflib(lit)
+                self.users[to_rdflib(lit)] = {to_rdflib(s) for s in users[lit]}
+
+    def subjects(self, literal: Literal) -> set[Node] | None:
+        """`stkg.validate_report.WrittenTerms`: who wrote this literal so."""
+        return self.users.get(literal, set()) if self.read else None
+
+
+# What pySHACL needs of the data for shapes built only of these SHACL terms: the triples of
+# the predicates the shapes name (paths, targets, equals/disjoint/lessThan), rdf:type and
+# rdfs:subClassOf. Any other SHACL term (sh:closed, SHACL-SPARQL, custom targets, rules) or a
+# constraint component of one's own may read any triple: then pySHACL gets them all.
+_SHAPE_TERMS = frozenset(SH[name] for name in [
+    "property", "path", "inversePath", "alternativePath", "zeroOrMorePath", "oneOrMorePath",
+    "zeroOrOnePath", "targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "class",
+    "datatype", "nodeKind", "minCount", "maxCount", "minExclusive", "minInclusive",
+    "maxExclusive", "maxInclusive", "minLength", "maxLength", "pattern", "flags", "languageIn",
+    "uniqueLang", "equals", "disjoint", "lessThan", "lessThanOrEquals", "not", "and", "or",
+    "xone", "node", "qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount",
+    "qualifiedValueShapesDisjoint", "in", "hasValue", "message", "severity", "deactivated",
+    "name", "description", "order", "group", "defaultValue",
+])  # fmt: skip
+
+
+def needed_predicates(shapes: Graph, roots: Iterable[Node]) -> set[URIRef] | None:
+    """The data predicates that validating the `roots` shapes can read (None: any)."""
+    if (None, RDF.type, SH.ConstraintComponent) in shapes:
+        return None
+    found = {RDF.type, RDFS.subClassOf}
+    todo, seen = list(roots), set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in shapes.predicate_objects(node):
+            if str(p).startswith(str(SH)) and p not in _SHAPE_TERMS:
+                return None
+            if isinstance(o, URIRef):
+                found.add(o)
+            elif isinstance(o, BNode):
+                todo.append(o)
+            if p == SH.node or p == SH.qualifiedValueShape:
+                todo.append(o)
+    return found
+
+
+def fallback_data(
+    store: Store, shapes: Graph, roots: Iterable[Node], written: WrittenLiterals
+) -> Graph:
+    """The triples of the store the `roots` shapes need, as one rdflib graph with literals
+    as written: what pySHACL validates when a shape does not compile."""
+    predicates = needed_predicates(shapes, roots)
+    where = "?s ?p ?o"
+    if predicates is not None:
+        where = f"VALUES ?p {{ {' '.join(f'<{p}>' for p in sorted(predicates))} }} " + where
+    graph = Graph()
+    answer = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}")
+    with exact_literals(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Parsing weird boolean", UserWarning)
+        for s, p, o in answer.triples:
+            graph.add((to_rdflib(s), to_rdflib(p), written.get(o) or to_rdflib(o)))
+    return graph

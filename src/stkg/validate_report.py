@@ -135,6 +135,13 @@ def graph_rows(report: Graph, nodes: Sequence[Node]) -> list[Row]:
     ]  # fmt: skip
 
 
+class WrittenTerms(Protocol):
+    def subjects(self, literal: Literal) -> set[Node] | None:
+        """The subjects of triples whose object the files wrote exactly as `literal` (None
+        when the files were not read for their literals)."""
+        ...
+
+
 class Background(Protocol):
     def systems(self, focus: set[Node]) -> dict[Node, tuple[str, ...]]: ...
     def labels(self, iris: set[str]) -> dict[str, str]: ...
@@ -178,8 +185,13 @@ class StoreBackground:
 
     BATCH = 2000
 
-    def __init__(self, store: Store, default_graphs: Sequence[str] | None = None) -> None:
-        self.store, self.graphs = store, default_graphs
+    def __init__(
+        self,
+        store: Store,
+        default_graphs: Sequence[str] | None = None,
+        written: WrittenTerms | None = None,
+    ) -> None:
+        self.store, self.graphs, self.written = store, default_graphs, written
 
     def _rows(self, template: str, terms: Iterable[Node]) -> list[tuple]:
         named = sorted({t for t in terms if not isinstance(t, BNode)}, key=str)
@@ -192,14 +204,23 @@ class StoreBackground:
 
     def systems(self, focus: set[Node]) -> dict[Node, tuple[str, ...]]:
         system = f"?c <{RDFS.subClassOf}>* <{_STS}> ."
+        # A typed literal is found by its value ("1" and "true" are one xsd:boolean in the
+        # store): the files say which subjects wrote it so, when they were read for it.
+        written = {f: self.written.subjects(f) for f in focus if self.written is not None
+                   and isinstance(f, Literal) and self.written.subjects(f) is not None}  # fmt: skip
         rows = self._rows(
             f"SELECT ?f ?s WHERE {{ {{ VALUES ?f {{ %s }} ?s ?p ?f . ?s a ?c . {system} }} "
             f"UNION {{ VALUES ?s {{ %s }} ?s a ?c . {system} BIND(?s AS ?f) }} }}",
-            focus,
+            focus - set(written),
         )
         found: dict[Node, set[str]] = {}
         for f, s in rows:
             found.setdefault(f, set()).add(_text(s))
+        users = set().union(*written.values())
+        systems = {s for (s,) in self._rows(f"SELECT ?s WHERE {{ VALUES ?s {{ %s }} ?s a ?c . "
+                                            f"{system} }}", users)} if users else set()  # fmt: skip
+        for f, subjects in written.items():
+            found[f] = {_text(s) for s in subjects & systems}
         return {
             f: (_text(f),) if _text(f) in found.get(f, ()) else tuple(sorted(found.get(f, ())))
             for f in focus
@@ -272,7 +293,8 @@ def explain(
             )
         )
     results.sort(key=_sort_key)
-    labels = background.labels({i for r in results for i in (r.focus_node, *r.systems)})
+    named = {_text(row.focus) for row in rows if isinstance(row.focus, URIRef)}  # no literals
+    labels = background.labels(named | {s for r in results for s in r.systems})
     return ValidationReport(conforms, results, report, labels, engine)
 
 

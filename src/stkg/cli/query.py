@@ -143,11 +143,9 @@ def _split(param: str) -> tuple[str, str]:
 
 def _data_store(project: Project, files: tuple[str, ...]) -> OxigraphStore:
     """Everything of the project (ontology, shapes, framework catalogues, crosswalks) but
-    its example data, and the given files in its place."""
-    store = OxigraphStore()
+    its example data, and the given files in its place: each parsed once, by Oxigraph."""
     kept = [s for s in project.sources() if not s.label.startswith("data/examples/")]
-    store.load([*kept, *(external_source(Path(f)) for f in files)])
-    return store
+    return OxigraphStore.from_files([*kept, *(external_source(Path(f)) for f in files)])
 
 
 def _list(project: Project, fmt: str) -> None:

@@ -21,10 +21,12 @@ from stkg.validate import (
     ValidationReport,
     known_terms,
     project_background,
-    store_graphs,
+    store_known_terms,
     store_results,
+    store_unknown_terms,
     unknown_terms,
     validate_files,
+    validate_paths,
 )
 from stkg.validate import validate as run_validation
 from stkg.validate_formats import FORMATS
@@ -104,7 +106,10 @@ def validate(
 def _validate_files(
     ws: Workspace, files: tuple[str, ...], engine: str
 ) -> tuple[ValidationReport, list[UnknownTerm]]:
-    report, own = validate_files(ws.project, [Path(name) for name in files], engine=engine)
+    paths = [Path(name) for name in files]
+    if engine == "sparql":
+        return validate_paths(ws.project, paths, source=", ".join(files))
+    report, own = validate_files(ws.project, paths, engine=engine)  # pySHACL reads rdflib
     known = known_terms(project_background(ws.project))
     return report, unknown_terms(own, known, ", ".join(files))
 
@@ -112,16 +117,13 @@ def _validate_files(
 def _validate_store(ws: Workspace, engine: str) -> tuple[ValidationReport, list[UnknownTerm]]:
     """The project's data as loaded in the store (with anything `stkg load` added)."""
     report = run_validation(ws.store, engine=engine)
-    graphs = store_graphs(ws.store)
-    known = set().union(
-        *(known_terms(g) for name, g in graphs.items() if name.startswith(ONTOLOGY_PREFIX))
-    )
+    names = [g for g in ws.store.graph_names() if g != RESULTS_GRAPH]
+    known = store_known_terms(ws.store, [g for g in names if g.startswith(ONTOLOGY_PREFIX)])
     labels = {source.graph: source.label for source in ws.project.sources()}
-    unknown = []
-    for name, graph in graphs.items():
-        if not name.startswith((ONTOLOGY_PREFIX, SHAPES_PREFIX)):
-            unknown += unknown_terms(graph, known, labels.get(name, name))
-    return report, unknown
+    data = {
+        g: labels.get(g, g) for g in names if not g.startswith((ONTOLOGY_PREFIX, SHAPES_PREFIX))
+    }
+    return report, store_unknown_terms(ws.store, data, known)
 
 
 def _curie(iri: str) -> str:

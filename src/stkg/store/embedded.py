@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from stkg import restore_point
 from stkg.errors import SourceError, StkgError
 from stkg.negation import minus_for_not_exists
-from stkg.rdf_files import Source, check_syntax, pause_at, rdf_format
+from stkg.rdf_files import Source, check_syntax, load_file, pause_at, rdf_format
 from stkg.results import QueryResult
 from stkg.store.base import (
     Capabilities,
@@ -75,6 +75,18 @@ class OxigraphStore:
             self._roll_back()
             self.rolled_back = True
         restore_point.clean(self.path)
+
+    @classmethod
+    def from_files(cls, sources: Sequence[Source]) -> OxigraphStore:
+        """A new in-memory store of these files, each in its graph, parsed once by Oxigraph.
+
+        `load` parses every file twice (a syntax pass first) so that a change to a store
+        that holds data is all or nothing; a new store needs no such care: a file that does
+        not parse raises SourceError and no store is made."""
+        store = cls()
+        for source in sources:
+            load_file(store._store, source)
+        return store
 
     def _open(self) -> ox.Store:
         assert self.path is not None
