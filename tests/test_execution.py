@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from stkg.errors import SourceError, StkgError
-from stkg.execution import LocalExecutor, QueryTimeout, WorkerPool
+from stkg.execution import CachingExecutor, LocalExecutor, QueryTimeout, WorkerPool
 from stkg.store import OxigraphStore, QueryRequest
 
 # Four unconstrained patterns over a few thousand triples: billions of rows.
@@ -168,3 +168,81 @@ def test_a_query_request_carries_its_dataset_and_bindings_to_the_engine(kind):
         assert executor.query(named).result.rows == [(ox.NamedNode("urn:g1"),)]
     finally:
         executor.close()
+
+
+class _Counting:
+    """An executor that answers from a store and counts what it runs."""
+
+    def __init__(self, store) -> None:
+        self.local = LocalExecutor(store)
+        self.runs = 0
+        self.before_answer = lambda: None
+
+    def query(self, request):
+        self.runs += 1
+        answer = self.local.query(request)
+        self.before_answer()
+        return answer
+
+    def reload(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_cached_answer_is_served_until_the_store_changes_and_errors_are_not_kept():
+    store = OxigraphStore()
+    store.update("INSERT DATA { <urn:a> <urn:p> 1 }")
+    inner = _Counting(store)
+    cached = CachingExecutor(inner)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert cached.query(count).result.rows == [(ox.Literal(1),)]
+    assert cached.query(QueryRequest(count)).result.rows == [(ox.Literal(1),)]
+    assert inner.runs == 1
+    bound = QueryRequest(
+        "SELECT ?s ?o WHERE { ?s <urn:p> ?o }", bindings={"s": ox.NamedNode("urn:a")}
+    )
+    other = QueryRequest(
+        "SELECT ?s ?o WHERE { ?s <urn:p> ?o }", bindings={"s": ox.NamedNode("urn:b")}
+    )
+    assert len(cached.query(bound).result.rows) == 1 and cached.query(other).result.rows == []
+    assert inner.runs == 3
+    store.update("INSERT DATA { <urn:b> <urn:p> 2 }")
+    cached.reload()
+    assert cached.query(count).result.rows == [(ox.Literal(2),)]
+    for _ in range(2):
+        with pytest.raises(SourceError):
+            cached.query("SELECT * WHERE {")
+    assert inner.runs == 6
+
+
+def test_an_answer_that_arrives_after_a_reload_began_is_not_kept():
+    store = OxigraphStore()
+    store.update("INSERT DATA { <urn:a> <urn:p> 1 }")
+    inner = _Counting(store)
+    cached = CachingExecutor(inner)
+    inner.before_answer = cached.reload  # the store changed while the query ran
+    cached.query("ASK { ?s ?p ?o }")
+    inner.before_answer = lambda: None
+    cached.query("ASK { ?s ?p ?o }")
+    assert inner.runs == 2
+
+
+def test_the_cache_keeps_at_most_its_bytes_least_recently_used_out():
+    store = OxigraphStore()
+    store.update("INSERT DATA { <urn:a> <urn:p> 'x' }")
+    inner = _Counting(store)
+    cached = CachingExecutor(inner, max_bytes=8 * 200)  # room for eight of these, not nine
+    queries = [f"SELECT ?s ?o ('{'y' * 150}' AS ?pad{i}) WHERE {{ ?s ?p ?o }}" for i in range(9)]
+    for text in queries:
+        cached.query(text)
+    cached.query(queries[8])
+    cached.query(queries[1])
+    assert inner.runs == 9
+    cached.query(queries[0])  # the least recently used was dropped
+    assert inner.runs == 10
+    huge = "SELECT ('" + "z" * 400 + "' AS ?big) WHERE {}"  # over an eighth: never kept
+    cached.query(huge)
+    cached.query(huge)
+    assert inner.runs == 12

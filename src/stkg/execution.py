@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, replace
 from multiprocessing.connection import Connection
@@ -56,6 +57,7 @@ TRANSFER_LIMIT = 16 * 1024 * 1024 - 64 * 1024  # Oxigraph's result parsers stop 
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # of answer, as the workers send it
 DEFAULT_WORKER_MEMORY = 1024  # MiB of data per worker process (RLIMIT_DATA)
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024  # of answers kept until the store changes
 
 
 class QueryTimeout(StkgError):
@@ -129,6 +131,77 @@ class LocalExecutor:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class CachingExecutor:
+    """An executor that keeps answers until the store changes (`reload`), up to `max_bytes`
+    of them, least recently used first out: a store that only stkg writes (the embedded
+    one) gives the same answer to the same request until then, and dashboards ask the same
+    questions again and again. Errors are never kept; an answer that arrives after a reload
+    began is not kept either (it may be from before the write)."""
+
+    def __init__(self, inner: Executor, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self.inner = inner
+        self.max_bytes = max_bytes
+        self._answers: OrderedDict[tuple[Any, ...], tuple[Answer, int]] = OrderedDict()
+        self._size = 0
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(request: QueryRequest) -> tuple[Any, ...]:
+        bindings = tuple(sorted((k, str(v)) for k, v in (request.bindings or {}).items()))
+        return (
+            request.sparql,
+            bindings,
+            None if request.default_graphs is None else tuple(request.default_graphs),
+            None if request.named_graphs is None else tuple(request.named_graphs),
+            request.base_iri,
+        )
+
+    def query(self, request: QueryRequest | str) -> Answer:
+        request = QueryRequest.of(request)
+        key = self._key(request)
+        with self._lock:
+            kept = self._answers.get(key)
+            if kept is not None:
+                self._answers.move_to_end(key)
+                return kept[0]
+            generation = self._generation
+        answer = self.inner.query(request)
+        size = _answer_size(answer)
+        with self._lock:
+            if generation == self._generation and size <= self.max_bytes // 8:
+                self._answers[key] = (answer, size)
+                self._size += size
+                while self._size > self.max_bytes:
+                    _, (_, dropped) = self._answers.popitem(last=False)
+                    self._size -= dropped
+        return answer
+
+    def reload(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._answers.clear()
+            self._size = 0
+        self.inner.reload()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:  # pids(), in_memory() of a WorkerPool
+        return getattr(self.inner, name)
+
+
+def _answer_size(answer: Answer) -> int:
+    """About how many bytes an answer holds (its terms as text)."""
+    result = answer.result
+    if result.kind == "ask":
+        return 64
+    if isinstance(result, TsvResult) and result.tsv is not None:
+        return 2 * len(result.tsv)  # the text, and the rows once read
+    rows: Sequence[Any] = result.triples if result.kind == "graph" else result.rows
+    return sum(3 * 8 + sum(len(str(term)) for term in row if term is not None) for row in rows)
 
 
 def cap(result: QueryResult, max_rows: int, max_bytes: int | None = None) -> Answer:

@@ -125,6 +125,11 @@ class TsvResult(QueryResult):
         self._rows = value
         self._tsv = None
 
+    @property
+    def tsv(self) -> str | None:
+        """The text it came in, until `rows` is set."""
+        return self._tsv
+
     def _oxigraph_results(self) -> ox.QuerySolutions | ox.QueryBoolean:
         if self._tsv is not None:
             return ox.parse_query_results(self._tsv, ox.QueryResultsFormat.TSV)

@@ -103,6 +103,15 @@ from stkg.store import RemoteStore, is_remote
     "is larger than the memory to spare (about 600 bytes per triple).",
 )
 @click.option(
+    "--answer-cache-bytes",
+    envvar="STKG_ANSWER_CACHE_BYTES",
+    default=64 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Bytes of answers kept per lane until the store changes (an embedded store only "
+    "stkg writes); the same request is then answered without running it. 0: none.",
+)
+@click.option(
     "--cors-origins",
     envvar="STKG_CORS_ORIGINS",
     default="*",
@@ -138,6 +147,7 @@ def serve(
     max_answer_bytes: int,
     worker_memory: int,
     worker_copy: bool,
+    answer_cache_bytes: int,
     cors_origins: str,
     update_token: str | None,
     max_upload_bytes: int,
@@ -157,6 +167,7 @@ def serve(
         "STKG_MAX_ANSWER_BYTES": max_answer_bytes,
         "STKG_WORKER_MEMORY": worker_memory,
         "STKG_WORKER_COPY": worker_copy,
+        "STKG_ANSWER_CACHE_BYTES": answer_cache_bytes,
         **_gate_settings(),
         "STKG_CORS_ORIGINS": cors_origins,
         "STKG_UPDATE_TOKEN": update_token or None,

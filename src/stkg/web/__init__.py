@@ -39,6 +39,7 @@ def create_app(
         STKG_MAX_ANSWER_BYTES=64 * 1024 * 1024,  # bytes per answer; more are cut and flagged
         STKG_WORKER_MEMORY=1024,  # MiB of data per query worker (RLIMIT_DATA); 0: no cap
         STKG_WORKER_COPY=True,  # workers share a copy of the snapshot in memory
+        STKG_ANSWER_CACHE_BYTES=64 * 1024 * 1024,  # answers kept until the store changes
         # The query gate (stkg.sandbox, docs/security.md): each over-limit query gets 400.
         STKG_MAX_QUERY_LENGTH=100_000,  # characters
         STKG_MAX_NESTING=256,  # brackets, braces and parentheses

@@ -28,6 +28,7 @@ from stkg.errors import SourceError, StkgError
 from stkg.execution import (
     Answer,
     AnswerTooLarge,
+    CachingExecutor,
     Executor,
     LocalExecutor,
     QueryMemoryLimit,
@@ -73,7 +74,7 @@ def executor(app: Flask | None = None, which: str | None = None) -> Executor:
                 size = reserved if key == "named_executor" else workers
                 max_rows = int(app.config["STKG_MAX_ROWS"])
                 max_bytes = int(app.config["STKG_MAX_ANSWER_BYTES"])
-                state[key] = (
+                running: Executor = (
                     WorkerPool(
                         state["store"],
                         workers=size,
@@ -89,6 +90,10 @@ def executor(app: Flask | None = None, which: str | None = None) -> Executor:
                         state["store"], max_rows, limits=limits(app), max_bytes=max_bytes
                     )
                 )
+                kept = int(app.config["STKG_ANSWER_CACHE_BYTES"])
+                if kept > 0 and state["store"].capabilities.snapshots:  # only stkg writes it
+                    running = CachingExecutor(running, kept)
+                state[key] = running
     return state[key]
 
 
