@@ -7,13 +7,14 @@ Per size: `stkg generate` writes the portfolio; it is loaded with the framework 
 written as the template (`stkg.inventory.export`, CSV files); then, each in a child process,
 `stkg import DIR` into the in-memory store (check, build, write, validation summary), the
 same with `--store DIR` (a first import, then the same source again, which replaces the
-batch). Wall time and peak RSS (`wait4`) per run, and, in process, the split of one import
-into its steps. One Markdown table on standard output.
+batch). Wall time and peak RSS (`wait4`) per run, and the split of one import into its steps
+(in a child process too, as `stkg import` runs them). One Markdown table on standard output.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -64,11 +65,11 @@ def template_of(size: int, work: Path) -> tuple[Path, dict[str, int]]:
 
 
 def steps(project: Path, folder: Path) -> dict[str, float]:
-    """One in-memory import split into its steps, in this process."""
-    from stkg.inventory import batches, prepare
+    """One in-memory import split into its steps, as `stkg import` runs them."""
+    from stkg.inventory import batches, prepare, systems
+    from stkg.inventory.gaps import gaps
     from stkg.inventory.mapping import load_mapping
     from stkg.project import Project
-    from stkg.validate import validate
 
     store = Project(project).open_store()
     mapping = load_mapping(project / "data" / "import" / "inventory.toml")
@@ -76,14 +77,26 @@ def steps(project: Path, folder: Path) -> dict[str, float]:
     start = time.perf_counter()
     batch = prepare([folder], store, mapping, BASE, "bench")
     times["read, check, build"] = time.perf_counter() - start
+    imported = systems(batch)
     start = time.perf_counter()
     batches.write(store, batch, "bench")
     times["write"] = time.perf_counter() - start
     start = time.perf_counter()
-    validate(store)
+    gaps(store, imported)
     times["validation summary"] = time.perf_counter() - start
-    times["triples"] = len(batch.quads)
+    times["triples"] = batch.triples
     return times
+
+
+def split_steps(project: Path, folder: Path) -> dict[str, float]:
+    """`steps` in a child process of its own, as clean as the `stkg import` runs (this
+    process holds the exported portfolio's memory)."""
+    code = (
+        "import json, sys; from pathlib import Path; from bench.inventory import steps; "
+        "print(json.dumps(steps(Path(sys.argv[1]), Path(sys.argv[2]))))"
+    )
+    _, _, out = child([sys.executable, "-c", code, str(project), str(folder)], REPO)
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
             shutil.copytree(REPO / folder, project / folder)
         for size in sizes:
             folder, counts = template_of(size, work)
-            split = steps(project, folder)
+            split = split_steps(project, folder)
             base = [*STKG, "--project", str(project)]
             memory = child([*base, "import", str(folder), "--base", BASE], work)
             store = ["--store", str(work / f"store-{size}")]

@@ -367,3 +367,48 @@ def test_an_imported_inventory_shows_its_gaps_and_people_in_the_explorer(project
         assert page.status_code == 200 and "escalation path" in page.get_data(as_text=True)
     finally:
         opened.close()
+
+
+def summary_of(report: dict, labels: dict[str, str]) -> list[str]:
+    """The summary `stkg import` prints, made from a `stkg validate --format json` report of
+    a store holding only the imported systems (a few, so one line each)."""
+    found = [r for r in report["results"] if r["systems"]]
+    counts = Counter(r["severity"] for r in found)  # in report order: most severe first
+    parts = ", ".join(f"{n} {s.lower()}{'s' if n != 1 else ''}" for s, n in counts.items())
+    lines = [f"validation of the {len(labels)} imported system(s): {len(found)} result(s): {parts}"]
+    for system in sorted(labels, key=labels.get):
+        own = [r for r in found if system in r["systems"]]
+        shapes = ", ".join(sorted({r["source_shape"].split("#")[-1] for r in own}))
+        lines.append(f"  {labels[system]} <{system}>: {len(own)} result(s): {shapes}")
+    return lines
+
+
+def test_the_summary_after_an_import_counts_what_stkg_validate_reports(project, tmp_path):
+    """The summary counts the results of the compiled checks without explaining them; it
+    says what the full validation says of the same store."""
+    store = tmp_path / "store"
+    imported = run(project, "import", str(FIXTURE), "--base", BASE, store=store)
+    assert imported.returncode == 0, imported.stderr
+    validated = run(project, "validate", "--format", "json", store=store)
+    labels = {BASE + "Loan": "AI-based loan approval", BASE + "Chatbot": "Customer-service chatbot"}
+    expected = summary_of(json.loads(validated.stdout), labels)
+    assert imported.stdout.splitlines()[2:5] == expected
+
+
+def test_a_piped_import_shows_no_progress(project):
+    result = run(project, "import", str(FIXTURE))
+    assert result.returncode == 0, result.stderr
+    for mark in ("\r", "%|", "rows/s", "Checking", "Validating"):
+        assert mark not in result.stdout + result.stderr
+
+
+def test_an_import_on_a_terminal_shows_its_progress_on_standard_error(runner, project, monkeypatch):
+    from stkg import progress
+    from stkg.cli import main
+
+    monkeypatch.setattr(progress, "enabled", lambda stream=None: True)
+    result = runner.invoke(main, ["--project", str(project), "import", str(FIXTURE)])
+    assert result.exit_code == 0, result.output
+    for step in ("Checking", "Building", "rows/s", "Writing", "Validating"):
+        assert step in result.stderr, step
+    assert "rows/s" not in result.stdout

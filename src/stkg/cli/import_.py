@@ -11,12 +11,12 @@ from stkg.cli.workspace import Workspace
 from stkg.errors import SourceError
 from stkg.inventory import InventoryErrors
 from stkg.inventory import batches as batch_store
+from stkg.inventory.gaps import Gap
 from stkg.inventory.mapping import Mapping
 from stkg.inventory.run import LABELLED, Outcome, mapping_for, run_import
 from stkg.inventory.template import write_template
 from stkg.inventory.translate import VOCABULARIES, Translation
 from stkg.store import Store
-from stkg.validate import ValidationResult
 
 BAD_INPUT = 2  # as `stkg validate`: input that cannot be used
 
@@ -112,7 +112,7 @@ def import_(
     unit = "statements" if vocabularies else "rows"
     click.echo(
         f"batch {batch.id}: {batch.rows} {unit} from {len(batch.files)} file(s), "
-        f"{len(batch.quads)} triples for <{batch.graph}>"
+        f"{batch.triples} triples for <{batch.graph}>"
     )
     add, remove = ("would add", "would remove") if dry_run else ("added", "removed")
     click.echo(f"  {add} {outcome.added} triples, {remove} {outcome.removed}")
@@ -146,7 +146,7 @@ def _summary(outcome: Outcome) -> None:
     results, imported, labels = outcome.results, outcome.systems, outcome.labels
     counts: dict[str, int] = {}
     by_shape: dict[str, set[str]] = {}
-    by_system: dict[str, list[ValidationResult]] = {}
+    by_system: dict[str, list[Gap]] = {}
     for r in results:
         counts[r.severity] = counts.get(r.severity, 0) + 1
         for system in imported.intersection(r.systems):

@@ -120,9 +120,11 @@ def check(
     base: str,
     catalogue: Catalogue,
     existing: Callable[[set[str]], set[str]] = lambda iris: set(),
+    tick: Callable[[int], object] = lambda rows: None,
 ) -> tuple[list[Row], list[InputError]]:
     """The rows as terms, and every error found. `existing` says which of some IRIs the
-    store already holds (outside the batch), so a row may refer to one imported earlier."""
+    store already holds (outside the batch), so a row may refer to one imported earlier.
+    `tick` is told of each row checked (a progress bar)."""
     errors = list(inventory.errors)
     rows: list[Row] = []
     ids: dict[str, dict[str, Row]] = {name: {} for name in mapping.sheets}
@@ -133,8 +135,10 @@ def check(
         if not _header_ok(table, sheet, errors):
             unusable.add(sheet.name)
             continue
+        layout = _layout(table, sheet)
         for number, cells in table.rows:
-            row = _row(table, sheet, number, cells, (mapping, base, catalogue), errors)
+            tick(1)
+            row = _row(table, sheet, number, cells, (mapping, base, catalogue, layout), errors)
             if row is None:
                 continue
             key = row.raw["id"][0]
@@ -177,40 +181,71 @@ def _header_ok(table: Table, sheet: Sheet, errors: list[InputError]) -> bool:
     return ok
 
 
+@dataclass
+class _Layout:
+    """Where a sheet's columns are in a table, and what a row's cells have already made."""
+
+    positions: list[tuple[Column, int | None]]  # each column and its cell (the first one)
+    subject: tuple[str, ...]  # the columns the row's IRI is made of
+    known: dict[tuple[str, str], Term | str] = field(default_factory=dict)  # allowed values,
+    # requirement codes: the term (or error) of a value already seen in the column
+
+
+def _layout(table: Table, sheet: Sheet) -> _Layout:
+    first: dict[str, int] = {}
+    for index, name in enumerate(table.header):
+        first.setdefault(name, index)
+    positions = [(column, first.get(column.name)) for column in sheet.columns.values()]
+    names = sheet.subject.placeholders | sheet.subject.optional
+    return _Layout(positions, tuple(sorted(names)))
+
+
 def _row(
     table: Table,
     sheet: Sheet,
     number: int,
     cells: list[str],
-    context: tuple[Mapping, str, Catalogue],
+    context: tuple[Mapping, str, Catalogue, _Layout],
     errors: list[InputError],
 ) -> Row | None:
-    mapping, base, catalogue = context
+    mapping, base, catalogue, layout = context
     separator = mapping.separator
-    given: dict[str, str] = {}
-    for name, cell in zip(table.header, cells, strict=True):
-        given.setdefault(name, cell)
     raw: dict[str, list[str]] = {}
     failed = False
-    for column in sheet.columns.values():
-        text = given.get(column.name, "")
-        values = [v.strip() for v in text.split(separator)] if column.multi else [text]
-        values = [v for v in values if v]
+    for column, index in layout.positions:
+        text = "" if index is None else cells[index]
+        if not text:
+            values = []
+        elif column.multi:
+            values = [v for v in (v.strip() for v in text.split(separator)) if v]
+        else:
+            values = [text]
         if column.required and not values:
             errors.append(InputError(table.label, number, column.name, None, "required, but empty"))
             failed = True
         raw[column.name] = values
     if not raw["id"]:
         return None
-    iri = mint(sheet.subject, base, None, {k: v[0] for k, v in raw.items() if v})
+    iri = mint(sheet.subject, base, None, {k: raw[k][0] for k in layout.subject if raw.get(k)})
     if iri is None:
         errors.append(InputError(table.label, number, None, None, "the row's IRI cannot be made"))
         return None
     row = Row(sheet.name, table.label, number, ox.NamedNode(iri), raw, failed=failed)
-    for column in sheet.columns.values():
+    known = layout.known
+    for column, _ in layout.positions:
         terms = []
-        for value in raw[column.name]:
-            term = _term(column, value, row, base, catalogue)
+        values = raw[column.name]
+        if values and column.ref is not None:  # resolved later
+            row.terms[column.name] = terms
+            continue
+        shared = column.values is not None or column.lookup is not None
+        for value in values:
+            if shared:
+                term = known.get((column.name, value))
+                if term is None:
+                    term = known[column.name, value] = _term(column, value, row, base, catalogue)
+            else:
+                term = _term(column, value, row, base, catalogue)
             if isinstance(term, str):
                 errors.append(InputError(table.label, number, column.name, value, term))
                 row.failed = True
@@ -258,25 +293,30 @@ def _resolve_references(
     """Reference columns: the IRI of the row with that id in the referenced sheet, or of an
     IRI the store already holds; anything else is an error naming the closest id."""
     missing: dict[str, str] = {}  # IRI -> id
-    wanted = []
+    wanted: list[tuple[Row, Column, str, ox.NamedNode | str | None]] = []
+    references = {
+        name: [c for c in sheet.columns.values() if c.ref is not None and c.ref not in unusable]
+        for name, sheet in mapping.sheets.items()
+    }
     for row in rows:
-        for column in mapping.sheets[row.sheet].columns.values():
-            if column.ref is None or column.ref in unusable:
+        for column in references[row.sheet]:
+            values = row.raw[column.name]
+            if not values:
                 continue
-            target = mapping.sheets[column.ref]
-            for value in row.raw[column.name]:
-                found = ids[column.ref].get(value)
-                iri = (
-                    found.subject.value
-                    if found
-                    else mint(target.subject, base, None, {"id": value})
-                )
-                if found is None and iri is not None:
+            assert column.ref is not None
+            target, sheet_ids = mapping.sheets[column.ref], ids[column.ref]
+            for value in values:
+                found = sheet_ids.get(value)
+                if found is not None:  # the referenced row's own term
+                    row.terms[column.name].append(found.subject)
+                    continue
+                iri = mint(target.subject, base, None, {"id": value})
+                if iri is not None:
                     missing[iri] = value
                 wanted.append((row, column, value, iri))
     known = existing(set(missing)) if missing else set()
     for row, column, value, iri in wanted:
-        if iri is None or (iri in missing and iri not in known):
+        if iri is None or iri not in known:
             pool = list(ids[column.ref or ""])
             closest = difflib.get_close_matches(value, pool, n=1)
             hint = f" (closest: {closest[0]})" if closest else ""

@@ -250,7 +250,7 @@ def _outcome(outcome: Outcome) -> dict[str, Any]:
         "dry_run": outcome.dry_run,
         "files": [{"file": f.label, "sha256": f.sha256} for f in batch.files],
         "rows": batch.rows,
-        "triples": len(batch.quads),
+        "triples": batch.triples,
         "added": outcome.added,
         "removed": outcome.removed,
         "systems": len(outcome.systems),

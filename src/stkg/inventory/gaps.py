@@ -1,0 +1,175 @@
+"""The governance gaps an import brings: the validation results of the imported systems,
+counted for the summary `stkg import` prints, not explained.
+
+A full `stkg.validate.validate` explains every result: the requirements of its shape, the
+systems of its focus node and the labels of both, in batched queries. At 10,000 imported
+systems (48,166 results) that explanation cost as much as finding the results, and at
+100,000 most of the 307 s of the summary. The summary needs only each result's severity,
+named shape and systems, so this runs the same compiled checks (`stkg.shacl`) and answers
+"which systems" with one query for the systems in the store, and one for the few focus nodes
+that are not systems themselves. Shapes the compiler hands to pySHACL need the full run:
+then this is `validate` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from stkg.namespace import STKG_NS
+from stkg.shacl import engine as compiled
+from stkg.shacl.compile import compile_shapes
+from stkg.shacl.scope import DataScope
+from stkg.shacl.scope import scope as data_scope
+from stkg.shacl.terms import sparql_term, to_rdflib
+from stkg.store import Store
+from stkg.validate import SEVERITIES, validate
+from stkg.validate_graphs import data_graph_names, left_out, store_shapes
+
+SYSTEM_CLASSES = (
+    f"?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{STKG_NS}SocialTechnicalSystem>"
+)
+BATCH = 2000  # focus nodes per query
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One validation result as the summary counts it (the fields of a ValidationResult
+    it reads; the same text forms)."""
+
+    focus_node: str
+    severity: str  # "Violation", "Warning", "Info", or a custom severity's IRI
+    source_shape: str  # the named shape
+    path: str | None
+    value: str | None
+    systems: tuple[str, ...]  # the systems the focus node is, or belongs to
+
+    def key(self) -> tuple[str, str, str | None, str | None]:
+        return (self.focus_node, self.source_shape, self.path, self.value)
+
+
+def gaps(store: Store, imported: set[str]) -> list[Gap]:
+    """The results of a validation of the whole store that concern the `imported` systems,
+    in the order of severity a report lists them in."""
+    names = data_graph_names(store)
+    shapes = store_shapes(store)
+    scope = data_scope(store, names, [g for g in store.graph_names() if left_out(g)], shapes)
+    every = _every_system(store, scope)
+    if imported.isdisjoint(every):  # no result can concern them (before a first import)
+        return []
+    targets = compiled.TargetCache(store, scope)
+    plan = compile_shapes(shapes, resolve=None if scope.union else targets)
+    done = None if plan.fallback else compiled.run(store, plan, scope)
+    if done is None or plan.fallback:  # a shape for pySHACL: the full validation
+        return _of_report(store, imported)
+    results = compiled.distinct(done.results)
+    systems = _systems(store, scope, every, {r.focus for r in results})
+    named: dict[Node, str] = {}
+    found = []
+    for r in results:
+        belongs = systems.get(r.focus, ())
+        if imported.isdisjoint(belongs):
+            continue
+        shape = r.check.shape
+        if shape not in named:
+            named[shape] = _text(_named_shape(shapes, shape))
+        path = r.path
+        found.append(
+            Gap(
+                _text(r.focus),
+                _severity(r.check.severity),
+                named[shape],
+                str(path) if isinstance(path, URIRef) else None,
+                None if r.value is None else _text(r.value),
+                belongs,
+            )
+        )
+    found.sort(key=_order)
+    return found
+
+
+def _of_report(store: Store, imported: set[str]) -> list[Gap]:
+    return [
+        Gap(r.focus_node, r.severity, r.source_shape, r.path, r.value, r.systems)
+        for r in validate(store).results
+        if not imported.isdisjoint(r.systems)
+    ]
+
+
+def _order(gap: Gap) -> tuple:
+    """As a report sorts its results, as far as the summary shows it (which severity comes
+    first in its counts)."""
+    severity = SEVERITIES.index(gap.severity) if gap.severity in SEVERITIES else -1
+    return (gap.systems or ("~",), severity)
+
+
+def _graphs(scope: DataScope) -> list[str] | None:
+    return None if scope.union or scope.names is None else list(scope.names)
+
+
+def _every_system(store: Store, scope: DataScope) -> set[str]:
+    answer = store.query(
+        f"SELECT DISTINCT ?s WHERE {{ {SYSTEM_CLASSES} . ?s a ?c }}", default_graphs=_graphs(scope)
+    )
+    return {row[0].value for row in answer.rows if isinstance(row[0], ox.NamedNode)}
+
+
+def _systems(
+    store: Store, scope: DataScope, every: set[str], focus: set[Node]
+) -> dict[Node, tuple[str, ...]]:
+    """The systems each focus node is (itself only) or belongs to (the systems linking to
+    it), as a validation report says."""
+    found: dict[Node, tuple[str, ...]] = {}
+    others = []
+    for node in focus:
+        if isinstance(node, BNode):
+            found[node] = ()
+        elif str(node) in every:
+            found[node] = (str(node),)
+        else:
+            others.append(node)
+    linked: dict[str, set[str]] = {}
+    for chunk in _chunks(sorted(others, key=str)):
+        values = " ".join(sparql_term(n) for n in chunk)
+        answer = store.query(
+            f"SELECT ?f ?s WHERE {{ VALUES ?f {{ {values} }} ?s ?p ?f . ?s a ?c . "
+            f"{SYSTEM_CLASSES} }}",
+            default_graphs=_graphs(scope),
+        )
+        for f, s in answer.rows:
+            if f is not None and s is not None:
+                linked.setdefault(f.value, set()).add(_text(to_rdflib(s)))
+    for node in others:
+        found[node] = tuple(sorted(linked.get(str(node), ())))
+    return found
+
+
+def _chunks(nodes: list[Node]) -> Iterable[list[Node]]:
+    for start in range(0, len(nodes), BATCH):
+        yield nodes[start : start + BATCH]
+
+
+def _named_shape(shapes: Graph, shape: Node) -> Node:
+    """The IRI-named shape a result comes from: anonymous property shapes belong to one."""
+    seen = set()
+    while isinstance(shape, BNode) and shape not in seen:
+        seen.add(shape)
+        parent = next(shapes.subjects(SH.property, shape), None)
+        if parent is None:
+            break
+        shape = parent
+    return shape
+
+
+def _severity(term: Node) -> str:
+    name = str(term).removeprefix(str(SH))
+    return name if name in SEVERITIES else str(term)
+
+
+def _text(term: Node) -> str:
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
