@@ -43,6 +43,16 @@ def image_quads(store) -> int:
     return len(list(ox.parse(path=store / image.IMAGE, format=ox.RdfFormat.N_QUADS)))
 
 
+def assert_image_holds_the_store(store, more_than: int) -> None:
+    """The image is current and holds every quad of RocksDB, more than before the write."""
+    assert image.current(store) is not None
+    opened = OxigraphStore(store)
+    try:
+        assert image_quads(store) == len(opened) > more_than
+    finally:
+        opened.close()
+
+
 def test_validate_on_a_store_reads_an_image_of_what_rocksdb_holds(runner, tmp_path, portfolio):
     store = tmp_path / "kg"
     assert stkg(runner, store, "load", str(portfolio)).exit_code == 0
@@ -61,12 +71,7 @@ def test_a_load_refreshes_the_image(runner, tmp_path, portfolio):
     with more.open("w", encoding="utf-8") as out:
         write(plan(10, 9), out, "nt")
     assert stkg(runner, store, "load", str(more)).exit_code == 0
-    assert image.current(store) is not None
-    opened = OxigraphStore(store)
-    try:
-        assert image_quads(store) == len(opened) > before
-    finally:
-        opened.close()
+    assert_image_holds_the_store(store, more_than=before)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "stale"])
@@ -115,3 +120,12 @@ def test_an_in_memory_store_is_its_own_copy():
     store = OxigraphStore()
     assert not store.capabilities.memory_copy
     assert for_reading(store) is store
+
+
+def test_an_import_refreshes_the_image(runner, tmp_path):
+    store = tmp_path / "kg"
+    assert stkg(runner, store, "query", "--sparql", "ASK {}").exit_code == 0
+    before = image_quads(store) if image.current(store) else 0
+    imported = stkg(runner, store, "import", str(REPO / "data" / "import" / "example"))
+    assert imported.exit_code in (0, 1), imported.output
+    assert_image_holds_the_store(store, more_than=before)

