@@ -23,7 +23,7 @@ from stkg.queries import (
 )
 from stkg.results import GRAPH_FORMATS, SOLUTION_FORMATS, TEXT_FORMATS
 from stkg.sandbox import check_local_query
-from stkg.store import PREFIXES, OxigraphStore, QueryRequest
+from stkg.store import PREFIXES, OxigraphStore, QueryRequest, for_reading
 
 QUERY_FORMATS = [*TEXT_FORMATS, *SOLUTION_FORMATS, *GRAPH_FORMATS]
 _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
@@ -84,7 +84,7 @@ def query(
         raise click.UsageError("--param applies to a named query or a .rq file")
     values = dict(_split(p) for p in params)
     bindings = named.bindings(values) if named is not None else None
-    store = _data_store(ws.project, data_files) if data_files else ws.store
+    store = _data_store(ws.project, data_files) if data_files else for_reading(ws.store)
     assert sparql is not None
     try:
         check_local_query(sparql)  # no SERVICE, and nothing that would overflow a stack

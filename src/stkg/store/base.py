@@ -101,11 +101,14 @@ class Capabilities:
       graphs (a remote server's default graph may hold graphs of its own).
     - `snapshots`: `snapshot(target)` writes a read-only copy that query workers open.
     - `persistent`: writes survive the process (an on-disk or remote store).
+    - `memory_copy`: `memory_copy()` gives an in-memory copy that answers analytical reads
+      (validation, reports, queries) faster than the store itself (`stkg.store.for_reading`).
     """
 
     union_default_graph: bool
     snapshots: bool
     persistent: bool
+    memory_copy: bool = False
 
 
 class Store(Protocol):
@@ -153,6 +156,11 @@ class Store(Protocol):
 
     def snapshot(self, target: Path) -> None:
         """Write a read-only copy at `target` (when `capabilities.snapshots`)."""
+        ...
+
+    def memory_copy(self) -> Store:
+        """An in-memory copy of the store as it is now (when `capabilities.memory_copy`),
+        kept until the next write."""
         ...
 
     def flush(self) -> None: ...

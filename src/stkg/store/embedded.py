@@ -1,4 +1,9 @@
-"""The embedded backend: Oxigraph in memory, or on disk (RocksDB) with a path."""
+"""The embedded backend: Oxigraph in memory, or on disk (RocksDB) with a path.
+
+On disk the store keeps an image of its content for fast in-memory copies and a manifest of
+the files loaded (`stkg.store.image`): every write marks the image stale first, and `close`
+(or the next `memory_copy`) writes it again.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from stkg.errors import SourceError, StkgError
 from stkg.negation import minus_for_not_exists
 from stkg.rdf_files import Source, check_syntax, load_file, pause_at, rdf_format
 from stkg.results import QueryResult
+from stkg.store import image
 from stkg.store.base import (
     Capabilities,
     LoadReport,
@@ -61,9 +67,14 @@ class OxigraphStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path).absolute() if path is not None else None
         self.capabilities = Capabilities(
-            union_default_graph=True, snapshots=True, persistent=self.path is not None
+            union_default_graph=True,
+            snapshots=True,
+            persistent=self.path is not None,
+            memory_copy=self.path is not None,
         )
         self.rolled_back = False  # an interrupted load was undone when the store was opened
+        self._copy: OxigraphStore | None = None  # the in-memory copy, until the next write
+        self._stale = False  # this process wrote since the image was last written
         if self.path is None:
             self._store = ox.Store()
             return
@@ -96,8 +107,46 @@ class OxigraphStore:
         except OSError as error:  # most often: another process has the store open
             raise StkgError(f"{self.path}: cannot open the store: {error}") from None
 
+    def _will_change(self, graphs: Sequence[str] | None = None) -> None:
+        """Before any write: drop the in-memory copy; on disk, mark the image stale and let
+        the manifest forget the graphs that may change (None: any), both durably first."""
+        self._copy = None
+        if self.path is not None:
+            try:
+                image.invalidate(self.path)
+                image.forget(self.path, list(graphs) if graphs is not None else None)
+            except OSError as error:
+                raise StkgError(f"{self.path}: cannot write the store: {error}") from None
+            self._stale = True
+
+    def memory_copy(self) -> OxigraphStore:
+        """An in-memory copy, loaded from the image (written first when stale): validation
+        on it is faster than on RocksDB even with the load (docs/decisions.md). In memory,
+        the store itself."""
+        if self.path is None:
+            return self
+        if self._copy is None:
+            found = self._image()
+            copy = OxigraphStore()
+            copy._store = image.load(found)
+            self._copy = copy
+        return self._copy
+
+    def _image(self) -> Path:
+        assert self.path is not None
+        found = None if self._stale else image.current(self.path)
+        if found is None:
+            self.flush()
+            try:
+                found = image.write(self._store, self.path)
+            except OSError as error:
+                raise StkgError(f"{self.path}: cannot write the store's image: {error}") from None
+            self._stale = False
+        return found
+
     def _roll_back(self) -> None:
         assert self.path is not None
+        self._will_change()
         del self._store  # releases the lock; the files can then be swapped
         try:
             restore_point.roll_back(self.path)
@@ -135,6 +184,7 @@ class OxigraphStore:
         return QueryResult.from_oxigraph(raw)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self._will_change()
         try:
             self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as error:
@@ -147,13 +197,25 @@ class OxigraphStore:
         becomes millions of Python objects.
 
         With `replace`, a graph that already exists is emptied first, so loading the same
-        file twice leaves one copy.
+        file twice leaves one copy; on disk, a file the manifest says is loaded unchanged in
+        its graph is not loaded again (every command loads the project).
         """
-        counts = [check_syntax(source) for source in sources]
-        reports = []
+        kept: dict[str, LoadReport] = {}
+        if replace and self.path is not None:
+            graphs = set(self.graph_names())
+            for source in sources:
+                same = image.unchanged(self.path, source, graphs)
+                if same is not None:
+                    kept[source.graph] = LoadReport(source.graph, source.label, same)
+        changed = [s for s in sources if s.graph not in kept]
+        if not changed:
+            return [kept[s.graph] for s in sources]
+        counts = [check_syntax(source) for source in changed]
+        loaded: dict[str, LoadReport] = {}
+        self._will_change([s.graph for s in changed])
         with self._all_or_nothing():
-            pause_at("restore-point", sources)
-            for source, count in zip(sources, counts, strict=True):
+            pause_at("restore-point", changed)
+            for source, count in zip(changed, counts, strict=True):
                 if replace:
                     self.drop_graph(source.graph)
                 pause_at("dropped", [source])
@@ -173,11 +235,14 @@ class OxigraphStore:
                 except (SyntaxError, OSError, ValueError, MemoryError) as error:
                     raise SourceError(str(error), source.label) from None
                 pause_at("loaded", [source])
-                reports.append(LoadReport(source.graph, source.label, count))
-        pause_at("committed", sources)
-        return reports
+                loaded[source.graph] = LoadReport(source.graph, source.label, count)
+        pause_at("committed", changed)
+        if self.path is not None and replace:
+            image.record_loads(self.path, {s.graph: (s, loaded[s.graph].triples) for s in changed})
+        return [kept.get(s.graph) or loaded[s.graph] for s in sources]
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        self._will_change()
         self._store.extend(quads)
 
     def write(
@@ -194,6 +259,7 @@ class OxigraphStore:
         Emptying a graph on disk costs like removing each of its quads (68 s for 412,453 in
         RocksDB), so a caller replacing a graph with a similar one removes only what went."""
         removed, added = list(remove), list(add)
+        self._will_change()
         with self._all_or_nothing():
             for graph in drop:
                 self.drop_graph(graph)
@@ -253,6 +319,7 @@ class OxigraphStore:
     def drop_graph(self, graph: str) -> None:
         node = ox.NamedNode(graph)
         if self._store.contains_named_graph(node):
+            self._will_change([graph])
             self._store.remove_graph(node)
 
     def flush(self) -> None:
@@ -279,7 +346,10 @@ class OxigraphStore:
             return
         try:
             self.flush()
+            if self._stale:  # the next command reads the image: write it now, not then
+                self._image()
         finally:
+            self._copy = None
             del self._store
 
     def __len__(self) -> int:
