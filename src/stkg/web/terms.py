@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import url_for
+from flask import current_app, url_for
 
 from stkg.store import PREFIXES as STORE_PREFIXES
 from stkg.store import Store
-from stkg.web.state import state
 
 FRAMEWORK_BASE = "https://w3id.org/stkg/framework/"
 STKG = "https://w3id.org/stkg#"
@@ -94,7 +93,7 @@ class TermInfo:
 
 
 def store() -> Store:
-    return state().store
+    return current_app.extensions["stkg"]["store"]
 
 
 def iri_term(iri: str) -> str:
