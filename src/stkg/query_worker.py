@@ -26,7 +26,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
 from typing import Any
@@ -63,14 +63,7 @@ def _zygote_main(conn: Connection, snapshot: str, memory_mib: int) -> None:
     store = ox.Store.read_only(snapshot)
     graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
     check_query("ASK {}", graphs, Limits())  # the gate's parser loads once, for every worker
-    conn.send(("ready",))
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
+    for message in _messages(conn):
         if message[0] == "fork":
             _fork(conn, store, graphs, memory_mib)
         elif message[0] == "copy":
@@ -107,6 +100,16 @@ def _worker_main(conn: Connection, store: ox.Store, graphs: set[str], memory_mib
         cap = _data_size() + memory_mib * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
     checked: dict[tuple[Any, ...], Any] = {}
+    for message in _messages(conn):
+        try:
+            reply = _run(store, graphs, checked, *message)
+        except MemoryError:
+            reply = ("memory",)
+        conn.send(reply)
+
+
+def _messages(conn: Connection) -> Iterator[Any]:
+    """Say ready, then yield what arrives on `conn` until it closes or says None (stop)."""
     conn.send(("ready",))
     while True:
         try:
@@ -115,11 +118,7 @@ def _worker_main(conn: Connection, store: ox.Store, graphs: set[str], memory_mib
             return
         if message is None:
             return
-        try:
-            reply = _run(store, graphs, checked, *message)
-        except MemoryError:
-            reply = ("memory",)
-        conn.send(reply)
+        yield message
 
 
 def _data_size() -> int:
