@@ -16,6 +16,7 @@ from flask import Flask
 
 from stkg.web.assets import ASSETS
 from stkg.web.ontology import EXTENSIONS
+from stkg.web.state import state
 
 SYSTEM_CLASS = "https://w3id.org/stkg#SocialTechnicalSystem"
 FRAMEWORK_BASE = "https://w3id.org/stkg/framework/"
@@ -30,8 +31,8 @@ class Data:
     """What the fillers need from the store, asked once."""
 
     def __init__(self, app: Flask, focus: Iterable[str], limit: int) -> None:
-        store = app.extensions["stkg"]["store"]
-        self.project = app.extensions["stkg"]["project"]
+        store = state(app).store
+        self.project = state(app).project
         self.focus = sorted(set(focus))
 
         def values(text: str) -> list[str]:

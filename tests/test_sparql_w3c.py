@@ -19,6 +19,7 @@ from rdflib.collection import Collection
 from conftest import W3C
 from stkg.store import OxigraphStore, Source
 from stkg.web import create_app
+from stkg.web.state import state
 
 SPARQL11 = W3C / "sparql" / "sparql11"
 
@@ -101,8 +102,7 @@ def test_w3c_protocol(graph, test, mini_project):
     try:
         _run_protocol_test(graph, test, name, app.test_client(), token=updates)
     finally:
-        if "executor" in app.extensions["stkg"]:
-            app.extensions["stkg"]["executor"].close()
+        state(app).close()
 
 
 def _run_protocol_test(graph, test, name, client, token: bool = False) -> None:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from page_checks import assert_accessible_page, csv_rows, visible_text
 from stkg.validate import validate
 from stkg.web.gaps import CSV_COLUMNS, gap_index
+from stkg.web.state import state, store_changed
 
 EX = "https://w3id.org/stkg/example/acme/"
 SHAPES = "https://w3id.org/stkg/shapes#"
@@ -18,7 +19,7 @@ FW = "https://w3id.org/stkg/framework/"
 def test_gaps_by_system_match_the_validator(explorer, explorer_app):
     data = explorer.get("/gaps.json?per_page=500").get_json()
     with explorer_app.app_context():
-        report = validate(explorer_app.extensions["stkg"]["store"])
+        report = validate(state(explorer_app).store)
     assert data["results"] == len(report.results)
     assert data["counts"] == report.counts()
     shown = {(g["iri"], r["shape"], r["focus_node"]) for g in data["groups"] for r in g["results"]}
@@ -84,11 +85,10 @@ def test_csv_export_has_one_row_per_result_and_system(explorer):
 
 def test_validation_runs_once_and_again_after_an_update(explorer_app, explorer):
     explorer.get("/gaps.json")
-    state = explorer_app.extensions["stkg"]
     with explorer_app.test_request_context():
         first = gap_index()
         assert gap_index() is first  # cached
-        state.pop("graphs", None)  # what an update through /sparql does
+        store_changed()  # what a write through the app does
         assert gap_index() is not first
 
 

@@ -7,14 +7,15 @@ import re
 from page_checks import assert_accessible_page
 from stkg.summary import summarize
 from stkg.web import create_app
+from stkg.web.state import state
 
 
 def test_start_page_shows_what_was_loaded(explorer, explorer_app):
     page = explorer.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    state = explorer_app.extensions["stkg"]
-    counts = summarize(state["store"], state["project"])["counts"]
+    web = state(explorer_app)
+    counts = summarize(web.store, web.project)["counts"]
     for name, value in counts.items():
         match = re.search(rf'id="count-{name}">([\d,]+)<', html)
         assert match, f"count {name} missing from the page"
@@ -99,10 +100,11 @@ def test_warming_builds_the_page_caches_before_the_first_visit(mini_project):
     from stkg.web import warm
 
     app = create_app({"STKG_QUERY_WORKERS": 0}, project=mini_project)
-    state = app.extensions["stkg"]
-    assert "gaps" not in state and "search" not in state
+    caches = state(app).caches
+    assert not caches.ready("gaps") and not caches.ready("search")
     warm(app)
-    assert {"gaps", "search", "portfolio", "summary", "classified", "attention"} <= set(state)
+    for name in ("gaps", "search", "portfolio", "summary", "classification", "attention"):
+        assert caches.ready(name), name
     assert app.test_client().get("/systems.json").status_code == 200
 
 

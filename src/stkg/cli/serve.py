@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
-import time
 from typing import Any
 
 import click
@@ -157,6 +155,7 @@ def serve(
 
     from stkg.web import create_app
     from stkg.web.sparql import close_executors
+    from stkg.web.state import state
 
     config = {
         "STKG_QUERY_TIMEOUT": query_timeout,
@@ -172,6 +171,11 @@ def serve(
         "STKG_CORS_ORIGINS": cors_origins,
         "STKG_UPDATE_TOKEN": update_token or None,
         "STKG_MAX_UPLOAD_BYTES": max_upload_bytes,
+        # Warm the caches in the background while pages answer with what is ready.
+        "STKG_BACKGROUND": os.environ.get("STKG_BACKGROUND", "1").strip() not in ("0", ""),
+        "STKG_WARM_DONE": lambda seconds: click.echo(
+            f"stkg: explorer caches ready in {seconds:.1f} s", err=True
+        ),
     }
     store = ws.store
     if isinstance(store, RemoteStore):  # the server runs every query: its answer has a deadline
@@ -181,8 +185,6 @@ def serve(
     # processes are stopped and their snapshots removed on the way out.
     signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"stkg {__version__}: serving {ws.project.root} on http://{host}:{port}/")
-    warming = threading.Thread(target=_warm, args=(app,), name="stkg-warm", daemon=True)
-    warming.start()
     try:
         server = waitress.create_server(
             app, host=host, port=port, threads=threads + query_workers + adhoc_queue, ident="stkg"
@@ -192,7 +194,9 @@ def serve(
         server.print_listen("Serving on http://{}:{}")
         server.run()
     finally:
-        warming.join()  # the store must stay open until the caches are built
+        warming = state(app).warm_up
+        if warming is not None:
+            warming.join()  # the store must stay open until the caches are built
         close_executors(app)
 
 
@@ -223,22 +227,6 @@ def _gate_settings() -> dict[str, int]:
                 raise click.BadParameter(f"{name}={value!r}: expected a positive whole number")
             settings[name] = int(value)
     return settings
-
-
-def _warm(app: Any) -> None:
-    from stkg.web import warm
-    from stkg.web.admission import AD_HOC, NAMED
-    from stkg.web.sparql import executor
-
-    started = time.monotonic()
-    try:
-        for lane in (NAMED, AD_HOC):  # start the query workers before the first query
-            executor(app, lane)
-        warm(app)
-    except Exception as error:  # a page will report it; the server keeps serving
-        click.echo(f"stkg: could not prepare the explorer's caches: {error}", err=True)
-        return
-    click.echo(f"stkg: explorer caches ready in {time.monotonic() - started:.1f} s", err=True)
 
 
 def _interrupt(signum: int, frame: Any) -> None:

@@ -7,6 +7,8 @@ step, and every HTML page has a JSON twin computed by the same data function.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,8 @@ from flask import Flask
 from stkg import __version__
 from stkg.project import Project
 from stkg.store import Store
+from stkg.web.admission import AD_HOC, NAMED
+from stkg.web.state import Settings, WebState, register_computing, state
 
 
 def create_app(
@@ -48,6 +52,11 @@ def create_app(
         STKG_MAX_PATTERN_LENGTH=256,  # triple patterns in one group
         STKG_CORS_ORIGINS="*",  # comma-separated origins; "" sends no CORS headers
         STKG_UPDATE_TOKEN=None,  # SPARQL Update is refused (403) unless this is set
+        # The explorer's caches (stkg.web.state): built in a background thread at start while
+        # pages answer with what is ready (`stkg serve` turns it on), saved with the store.
+        STKG_BACKGROUND=False,
+        STKG_WARM_GATE=None,  # a threading.Event the warm-up waits for (tests hold it back)
+        STKG_WARM_DONE=None,  # called with the warm-up's seconds when it ends (`stkg serve`)
     )
     if config:
         app.config.update(config)
@@ -57,7 +66,10 @@ def create_app(
     project = project or Project.find(app.config["STKG_PROJECT"])
     if store is None:
         store = project.open_store(app.config["STKG_STORE"])
-    app.extensions["stkg"] = {"project": project, "store": store}
+    web = WebState(store=store, project=project, settings=Settings.of(app.config))
+    app.extensions["stkg"] = web
+    web.restore_caches()  # saved for this store version: every page complete at once
+    register_computing(app)
 
     from stkg.web import errors, index
 
@@ -94,7 +106,43 @@ def create_app(
     def _globals() -> dict[str, Any]:
         return {"stkg_version": __version__}
 
+    if app.config["STKG_BACKGROUND"]:
+        start_warm_up(app)
     return app
+
+
+def start_warm_up(app: Flask) -> threading.Thread:
+    """Warm the caches in a background thread; until it ends, pages take placeholders for
+    what is not ready and say so. The caches are saved with the store when it ends."""
+    web = state(app)
+    web.caches.warming.set()
+    thread = threading.Thread(target=_warm_up, args=(app,), name="stkg-warm", daemon=True)
+    web.warm_up = thread
+    thread.start()
+    return thread
+
+
+def _warm_up(app: Flask) -> None:
+    web = state(app)
+    web.caches.mark_warm_up()
+    try:
+        for lane in (NAMED, AD_HOC):  # start the query workers before the first query
+            web.executor(lane)
+        gate = app.config["STKG_WARM_GATE"]
+        if gate is not None:
+            gate.wait()
+        before = sum(web.caches.computed.values())
+        started = time.monotonic()
+        warm(app)
+        if sum(web.caches.computed.values()) > before:  # else they came from the saved file
+            web.save_caches()
+        done = app.config["STKG_WARM_DONE"]
+        if done is not None:
+            done(time.monotonic() - started)
+    except Exception as error:  # a page computes it again and reports it; serving goes on
+        app.logger.exception("could not prepare the explorer's caches: %s", error)
+    finally:
+        web.caches.warming.clear()
 
 
 def warm(app: Flask) -> None:
@@ -103,7 +151,7 @@ def warm(app: Flask) -> None:
     before the first visitor needs it: at 100,000 systems that is over a minute, which
     would otherwise fall on the first page view. `stkg serve` runs this in a background
     thread; pages that arrive earlier wait on the same locks, never compute twice."""
-    from stkg.web.classification import ensure_classification
+    from stkg.web.classification import classifications
     from stkg.web.frameworks import framework_data, frameworks_data
     from stkg.web.gaps import gap_index
     from stkg.web.index import dashboard_data, summary
@@ -111,10 +159,12 @@ def warm(app: Flask) -> None:
     from stkg.web.search import search_index
 
     with app.test_request_context():  # the dashboard's links need a request's URL adapter
-        ensure_classification()
+        summary()  # the start page's counts: cheap, and asked for by every start page
+        classifications()
+        portfolio_index()
+        search_index()
         gap_index().worst_first()  # the order of /gaps and the dashboard's worst first
         portfolio_index().ordered("label", "asc")  # the table's default order
-        search_index()
         summary()
         dashboard_data()  # the unfiltered facet counts
         for framework in frameworks_data()["frameworks"]:  # their implementation counts

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, send_file, url_for
 
+from stkg.web.state import state
+
 blueprint = Blueprint("assets", __name__)
 
 # URL path under /assets/ → path under node_modules/. The whole whitelist.
@@ -34,7 +36,7 @@ def node_modules() -> Path | None:
     if configured:
         candidates = [Path(configured)]
     else:
-        project = current_app.extensions["stkg"]["project"]
+        project = state().project
         checkout = Path(__file__).resolve().parents[3]  # src/stkg/web/assets.py → checkout
         candidates = [project.root / "node_modules", checkout / "node_modules"]
     return next((c for c in candidates if c.is_dir()), None)

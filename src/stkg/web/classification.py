@@ -1,59 +1,38 @@
-"""EU AI Act tiers as the explorer reads them: from the store, never guessed.
+"""EU AI Act tiers as the explorer reads them: derived, never guessed, never written on GET.
 
-`stkg.classify` (when installed) derives each system's tier into the graph
-`https://w3id.org/stkg/inferred/classification` (`?system stkg:euAIActTier ?tier`, plus one
-`stkg:Classification` per derivation with its rule, facts and explanation). The explorer only
-reads that graph: if the module exists and the graph is missing, it is derived once, the first
-time a page needs it, and again after an update through the endpoint. Without the module every
-system shows "not classified".
+`stkg.classify` derives each system's tier from the store's facts with its rules (the
+derivation, with its rule, facts and explanation). The explorer computes that once per store
+version and keeps it in the app's caches (`stkg.web.state`); it does not write the
+classification graph into the store (a GET changes nothing: `stkg classify --store` writes
+it, for those who want it queryable). A tier asserted in the data (`stkg:euAIActTier`) is
+shown beside the derived ones.
 """
 
 from __future__ import annotations
 
-import importlib
-import threading
 from typing import Any
 
-from flask import current_app
-
-from stkg.errors import StkgError
-from stkg.web.sparql import store_graphs
+from stkg.classify import Classification, classify, tiers_by_system
+from stkg.web.state import state
 from stkg.web.terms import FRAMEWORK_BASE, STKG, describe, iri_term
 
-CLASSIFICATION_GRAPH = "https://w3id.org/stkg/inferred/classification"
 TIER_BASE = FRAMEWORK_BASE + "eu-ai-act/tier/"
 UNCLASSIFIED = STKG + "Unclassified"
 TIER_NAMES = ("prohibited", "high-risk-annex-i", "high-risk-annex-iii", "transparency", "minimal")
 TIERS = (*(TIER_BASE + t for t in TIER_NAMES), UNCLASSIFIED)  # most serious first
 NOT_CLASSIFIED = "not classified"
-_lock = threading.Lock()
 
 
-def ensure_classification() -> None:
-    """Derive the classification graph once per store version, when stkg.classify exists."""
-    state = current_app.extensions["stkg"]
-    token = store_graphs()
-    if state.get("classified") is token:
-        return
-    with _lock:
-        token = store_graphs()
-        if state.get("classified") is token:
-            return
-        module = _module()
-        if module is None:
-            state["classified"] = token
-            return
-        if CLASSIFICATION_GRAPH not in token or state.get("classified") is not None:
-            try:
-                module.store_classification(state["store"])
-            except (StkgError, OSError, AttributeError):  # a read-only store: show what is there
-                state["classified"] = token
-                return
-            state.pop("graphs", None)
-            state.pop("statistics", None)
-            if "executor" in state:
-                state["executor"].reload()
-        state["classified"] = store_graphs()
+def classifications() -> list[Classification]:
+    """Every derivation of every system's tier, for this store version."""
+    return state().caches.get("classification", lambda: classify(state().store), pending=list)
+
+
+def derived_tiers() -> dict[str, list[str]]:
+    """Each system's derived tiers, most serious first."""
+    return state().caches.get(
+        "classification tiers", lambda: tiers_by_system(classifications()), pending=dict
+    )
 
 
 def tier_label(iri: str, known: dict) -> str:
@@ -74,47 +53,20 @@ def tier_rank_expression(variable: str) -> str:
     return f"COALESCE({expression}, {len(TIERS)})"
 
 
-def _module():
-    try:
-        return importlib.import_module("stkg.classify")
-    except ImportError:
-        return None
-
-
 def explanations(system: str) -> list[dict[str, Any]]:
     """Each derivation of the system's tier: the tier, the rule, its legal basis, the recorded
-    facts it rests on and the sentence that explains it. One system's resources only (the
-    classification graph holds one per system and rule)."""
-    ensure_classification()
-    graph = iri_term(CLASSIFICATION_GRAPH)
-    text = (
-        "PREFIX stkg: <https://w3id.org/stkg#>\n"
-        "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-        f"SELECT ?c ?tier ?rule ?why ?basis ?s ?p ?o WHERE {{ GRAPH {graph} {{\n"
-        f"  ?c stkg:classifiedSystem {iri_term(system)} ; stkg:tier ?tier .\n"
-        "  OPTIONAL { ?c stkg:byRule ?rule } OPTIONAL { ?c rdfs:comment ?why }\n"
-        "  OPTIONAL { ?c stkg:legalBasis ?basis }\n"
-        "  OPTIONAL { ?c stkg:basedOnFact ?f .\n"
-        "             ?f rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }\n"
-        "} } ORDER BY ?c"
-    )
-    found: dict[str, dict[str, Any]] = {}
-    for row in current_app.extensions["stkg"]["store"].query(text).dicts():
-        entry = found.setdefault(
-            row["c"].value,
-            {"tier": row["tier"].value, "rule": None, "explanation": "", "basis": [], "facts": []},
-        )
-        if row.get("rule") is not None:
-            entry["rule"] = row["rule"].value
-        if row.get("why") is not None:
-            entry["explanation"] = row["why"].value
-        if row.get("basis") is not None and row["basis"].value not in entry["basis"]:
-            entry["basis"].append(row["basis"].value)
-        if row.get("s") is not None:
-            fact = (row["s"].value, row["p"].value, row["o"].value)
-            if fact not in entry["facts"]:
-                entry["facts"].append(fact)
+    facts it rests on and the sentence that explains it."""
+    found = {
+        c.iri or f"{c.tier} {c.rule}": {
+            "tier": c.tier,
+            "rule": c.rule or None,
+            "explanation": c.explanation,
+            "basis": list(c.legal_basis),
+            "facts": [(f.subject, f.predicate, f.object) for f in c.facts],
+        }
+        for c in classifications()
+        if c.system == system
+    }
     iris = {system}
     for e in found.values():
         iris |= {e["tier"], *e["basis"], *([e["rule"]] if e["rule"] else [])}

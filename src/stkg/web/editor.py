@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from stkg.errors import ProjectError, StkgError
 from stkg.queries import find_query, named_queries
@@ -21,6 +21,7 @@ from stkg.results import shorten
 from stkg.store import PREFIXES
 from stkg.web.queries import answer_json
 from stkg.web.sparql import answer_error, run_query
+from stkg.web.state import state
 
 blueprint = Blueprint("editor", __name__)
 
@@ -41,7 +42,7 @@ LIMIT 100
 def examples() -> list[dict[str, Any]]:
     """The named queries as editor examples: their text as written, parameters unbound
     (an unbound parameter answers for every value, as in `/queries`)."""
-    project = current_app.extensions["stkg"]["project"]
+    project = state().project
     return [
         {
             "id": q.id,
@@ -60,7 +61,7 @@ def editor_data(query: str | None, example: str | None) -> dict[str, Any]:
     text = query
     if not text and example:
         try:
-            text = find_query(current_app.extensions["stkg"]["project"], example).sparql
+            text = find_query(state().project, example).sparql
         except ProjectError:
             text = None
     data: dict[str, Any] = {

@@ -17,8 +17,8 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, render_template, url_for
 
-from stkg.web.cache import per_store_version
 from stkg.web.gaps import gap_index
+from stkg.web.state import state
 from stkg.web.tables import csv_response
 from stkg.web.terms import (
     FRAMEWORK_BASE,
@@ -284,8 +284,8 @@ def framework_data(framework: str) -> dict[str, Any]:
     failing = gap_index().systems_by_requirement
     index = gap_index()
     children = _hierarchy(requirements)
-    implementing = per_store_version(  # the counts cost 0.1 s at 10,000 systems; kept
-        f"implementing {framework}", lambda: _implementing(framework, children)
+    implementing = state().caches.get(  # the counts cost 0.1 s at 10,000 systems; kept
+        f"implementing {framework}", lambda: _implementing(framework, children), pending=dict
     )
 
     def node(iri: str, depth: int) -> tuple[dict[str, Any], set[str]]:

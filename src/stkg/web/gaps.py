@@ -2,9 +2,8 @@
 
 Validation runs once per app, not per request: `gap_index()` validates the store through
 `stkg.validate`'s public API the first time a page needs it and keeps the result in
-`app.extensions["stkg"]["gaps"]`. The cache is tied to the endpoint's graph list
-(`stkg.web.sparql.store_graphs`), which an update through `/sparql` drops, so the next page
-after an update validates again.
+the app's caches (`stkg.web.state.Caches`), which a write through the app moves to a new
+store version, so the next page after a write validates again.
 """
 
 from __future__ import annotations
@@ -25,8 +24,8 @@ from flask import (
 from rdflib import Graph
 
 from stkg.validate import SEVERITIES, ValidationReport, ValidationResult, validate
-from stkg.web.cache import per_store_version
 from stkg.web.classification import TIER_BASE, TIERS
+from stkg.web.state import state
 from stkg.web.tables import choice_arg, csv_response, paging, query_string
 from stkg.web.terms import (
     compact,
@@ -74,6 +73,16 @@ class GapIndex:
     titles: dict[str, str] | None = None  # gap type titles by shape, labelled on first use
     _worst_first: list[str] | None = None  # systems, worst first, computed on first use
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Saved with the store (stkg.web.state): the results, not the report's graph,
+        which the pages never read and which is rebuilt from the results when needed."""
+        kept = dict(self.__dict__)
+        report = self.report
+        kept["report"] = ValidationReport(
+            report.conforms, report.results, Graph(), report.labels, report.engine
+        )
+        return kept
+
     @classmethod
     def build(cls, report: ValidationReport) -> GapIndex:
         index = cls(report)
@@ -118,7 +127,12 @@ class GapIndex:
 
 def gap_index() -> GapIndex:
     """The app's validation results, computed on first use and after each store update."""
-    return per_store_version("gaps", _validated)
+    return state().caches.get("gaps", _validated, pending=_no_gaps_yet)
+
+
+def _no_gaps_yet() -> GapIndex:
+    """What the pages show while validation runs: no results, and the note that says so."""
+    return GapIndex(ValidationReport(conforms=True, results=[], graph=Graph()))
 
 
 def _validated() -> GapIndex:
@@ -127,7 +141,7 @@ def _validated() -> GapIndex:
     then every page that counts gaps would fail. Instead the failure is logged with its
     traceback, and the pages say that validation could not run and show no gaps."""
     try:
-        return GapIndex.build(validate(current_app.extensions["stkg"]["store"]))
+        return GapIndex.build(validate(state().store))
     except Exception as error:
         current_app.logger.exception("validation failed; the explorer shows no gaps")
         empty = ValidationReport(conforms=False, results=[], graph=Graph())
@@ -209,7 +223,7 @@ def systems_in_tier(tier: str) -> set[str]:
     portfolio_index()  # first: it may derive the tiers, which makes a new store version
     if tier != HIGH_RISK_NAME and tier not in TIERS:  # kept only for the known tiers: a
         return build()  # URL must not add cache entries without bound
-    return per_store_version(f"tier {tier}", build)
+    return state().caches.get(f"tier {tier}", build)
 
 
 def selected_results(filters: dict[str, str]) -> list[ValidationResult]:

@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask import Blueprint, Response, jsonify, render_template, url_for
 
 from stkg import __version__
 from stkg.summary import summarize
 from stkg.validate import SEVERITIES
-from stkg.web.cache import per_store_version
-from stkg.web.classification import ensure_classification
 from stkg.web.gaps import (
     HIGH_RISK_NAME,
     GapIndex,
@@ -26,6 +24,7 @@ from stkg.web.gaps import (
     severity_counts,
     systems_in_tier,
 )
+from stkg.web.state import state
 from stkg.web.systems import facet_counts
 from stkg.web.terms import FRAMEWORK_BASE, describe
 
@@ -44,7 +43,6 @@ MISSING = (
 
 def dashboard_data() -> dict[str, Any]:
     """The portfolio in numbers, each with the link to the systems or gaps it counts."""
-    ensure_classification()
 
     def facet(name: str) -> list[dict[str, Any]]:
         return [
@@ -94,7 +92,7 @@ def dashboard_data() -> dict[str, Any]:
 def attention(index: GapIndex) -> list[dict[str, Any]]:
     """The numbers a governance lead asks for first, each a link to the list it counts;
     counted once per version of the store."""
-    counts = per_store_version("attention", lambda: _attention_counts(index))
+    counts = state().caches.get("attention", lambda: _attention_counts(index))
     tiles = [
         {
             "key": "high-risk-violations",
@@ -153,8 +151,8 @@ def worst_systems(index: GapIndex) -> list[dict[str, Any]]:
 
 def summary() -> dict[str, Any]:
     """What is loaded (`stkg.summary`), counted once per version of the store."""
-    stkg = current_app.extensions["stkg"]
-    return per_store_version("summary", lambda: summarize(stkg["store"], stkg["project"]))
+    web = state()
+    return web.caches.get("summary", lambda: summarize(web.store, web.project))
 
 
 def index_data() -> dict[str, Any]:

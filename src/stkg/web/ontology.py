@@ -12,14 +12,14 @@ RDF/XML or N-Triples at `/ontology` (Accept header or `format=`) and `/ontology.
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from stkg.project import GRAPH_BASE
 from stkg.web.sparql import CONTENT_TYPES, store_graphs
+from stkg.web.state import state
 from stkg.web.terms import PREFIXES, STKG, compact, store
 
 blueprint = Blueprint("ontology", __name__)
@@ -55,7 +55,6 @@ RDF_FORMATS = {
     "application/n-triples": "nt",
 }
 EXTENSIONS = {"ttl": "turtle", "jsonld": "jsonld", "rdf": "rdfxml", "nt": "nt"}
-_lock = threading.Lock()
 
 
 def ontology_graphs() -> list[str]:
@@ -64,15 +63,7 @@ def ontology_graphs() -> list[str]:
 
 def ontology_data() -> dict[str, Any]:
     """Every stkg: term with its texts, hierarchy, domain/range and alignments (cached)."""
-    state = current_app.extensions["stkg"]
-    token = store_graphs()
-    cached = state.get("ontology_docs")
-    if cached is not None and cached[0] is token:
-        return cached[1]
-    with _lock:
-        data = _build()
-        state["ontology_docs"] = (token, data)
-        return data
+    return state().caches.get("ontology", _build)
 
 
 def _build() -> dict[str, Any]:

@@ -17,6 +17,7 @@ from werkzeug.routing import Rule
 
 from stkg import __version__
 from stkg.web.resource import FORMAT_NAMES
+from stkg.web.state import state
 from stkg.web.systems import SORTS
 from stkg.web.tables import MAX_PER_PAGE
 
@@ -298,7 +299,7 @@ def examples(app: Flask) -> dict[str, Any]:
     rows = portfolio_index().ordered("label", "asc")
     system = next((r.system for r in rows if not r.system.startswith("_:")), None)
     slugs = [f["slug"] for f in frameworks_data()["frameworks"] if f["slug"]]
-    queries = named_queries(app.extensions["stkg"]["project"])
+    queries = named_queries(state(app).project)
     query = next(iter(queries.values()), None)
     found: dict[str, Any] = {
         "iri": system,

@@ -17,11 +17,12 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import pyoxigraph as ox
 
-from stkg.web.cache import per_store_version
-from stkg.web.classification import TIERS, ensure_classification
+from stkg.web.classification import TIERS, derived_tiers
+from stkg.web.state import state
 from stkg.web.terms import PREFIX_LINES, STKG, iri_term, store, term_key
 
 SYSTEMS = """
@@ -74,6 +75,12 @@ class PortfolioIndex:
     _unfiltered: dict[str, Counter[str]] = field(default_factory=dict)
     _selections: OrderedDict[Hashable, list[SystemRow]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __getstate__(self) -> dict[str, Any]:  # saved with the store: the rows only
+        return {"rows": self.rows}
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        self.__init__(saved["rows"])  # type: ignore[misc]
 
     def remember(self, key: Hashable, compute: Callable[[], list[SystemRow]]) -> list[SystemRow]:
         """`compute()`, kept for the last `KEEP` keys: a page asks for the same selection
@@ -128,9 +135,8 @@ def _sorted(rows: list[SystemRow], sort: str, descending: bool) -> list[SystemRo
 
 
 def portfolio_index() -> PortfolioIndex:
-    """The app's portfolio index, built after the EU AI Act tiers are derived."""
-    ensure_classification()
-    return per_store_version("portfolio", _build)
+    """The app's portfolio index, with the derived EU AI Act tiers."""
+    return state().caches.get("portfolio", _build, pending=lambda: PortfolioIndex([]))
 
 
 def _build() -> PortfolioIndex:
@@ -151,8 +157,11 @@ def _build() -> PortfolioIndex:
                 facts.setdefault(p.value, []).append(o.value)
         else:  # a facet value keeps its kind: the text "Deployed" is not stkg:Deployed
             facts.setdefault(p.value, []).append(term_key(o))
+    derived = derived_tiers()
     rows = []
     for system, facts in found.items():
+        if system in derived:  # the derived tiers beside any asserted in the data
+            facts[FACETS["tier"]] = [*facts.get(FACETS["tier"], ()), *derived[system]]
         labels = sorted(facts.get(RDFS_LABEL, ()))
         texts = [*labels, *facts.get(SKOS_PREF_LABEL, ())]
         rows.append(

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from stkg.errors import ProjectError, StkgError
 from stkg.queries import NamedQuery, ParameterError, find_query, named_queries
 from stkg.results import shorten
 from stkg.web.sparql import answer_error, run_query
+from stkg.web.state import state
 from stkg.web.tables import paging
 from stkg.web.terms import TermInfo, describe, resource_url
 
@@ -40,13 +41,13 @@ def term_json(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> dict[str
 
 
 def list_data() -> dict[str, Any]:
-    project = current_app.extensions["stkg"]["project"]
+    project = state().project
     return {"queries": [q.as_dict() for q in named_queries(project).values()]}
 
 
 def _named(name: str) -> NamedQuery:
     try:
-        return find_query(current_app.extensions["stkg"]["project"], name)
+        return find_query(state().project, name)
     except ProjectError:
         abort(404)
 

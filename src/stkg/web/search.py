@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from stkg.web.cache import per_store_version
+from stkg.web.state import state
 from stkg.web.tables import paging, query_string
 from stkg.web.terms import PREFIX_LINES, PREFIXES, describe, store
 
@@ -79,7 +79,7 @@ class SearchIndex:
 
 def search_index() -> SearchIndex:
     """The app's search index, built on first use and after each store update."""
-    return per_store_version("search", _build)
+    return state().caches.get("search", _build, pending=lambda: SearchIndex([], [], [], []))
 
 
 def _build() -> SearchIndex:

@@ -16,10 +16,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import current_app, request
+from flask import request
 
 from stkg import __version__
 from stkg.results import GRAPH_FORMATS
+from stkg.web.state import state
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -48,13 +49,12 @@ class GraphStatistics:
 
 def statistics() -> dict[str, GraphStatistics]:
     """VoID numbers per named graph, computed once per version of the store."""
-    from stkg.web.cache import per_store_version  # cache imports the endpoint module
 
-    return per_store_version("void-statistics", _count)
+    return state().caches.get("void-statistics", _count)
 
 
 def _count() -> dict[str, GraphStatistics]:
-    store = current_app.extensions["stkg"]["store"]
+    store = state().store
     numbers: dict[str, GraphStatistics] = {}
     for row in store.query(
         "SELECT ?g ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ?p",

@@ -15,14 +15,20 @@ from markupsafe import Markup
 
 from stkg.soa import requirement_kinds, soa_data
 from stkg.soa.formats import FORMATS, MEDIA_TYPES, SUFFIXES, to_html
+from stkg.web.errors import plain
 from stkg.web.frameworks import resolve_framework
 from stkg.web.gaps import gap_index
-from stkg.web.terms import store
+from stkg.web.state import still_computing
+from stkg.web.terms import describe, store
 
 blueprint = Blueprint("soa", __name__)
 
 PAGE_SYSTEMS = 10  # failing systems listed per requirement on the page; downloads hold all
 DOWNLOADS = ("csv", "xlsx", "markdown")
+COMPUTING = (
+    "Still computing the validation results this statement rests on; "
+    "it appears here when they are ready (reload in a moment)."
+)
 
 
 def statement(slug: str) -> dict[str, Any]:
@@ -36,14 +42,25 @@ def statement(slug: str) -> dict[str, Any]:
         if kind not in known:
             listed = ", ".join(known) or "none"
             abort(400, f"no requirement of kind {kind!r} in {slug} (kinds: {listed})")
-    return soa_data(store(), framework, gap_index().report, kind)
+    index = gap_index()
+    if "gaps" in still_computing():  # a statement from no results would claim compliance
+        label = describe([framework]).get(framework)
+        return {
+            "framework": {"iri": framework, "slug": slug, "label": label.label if label else slug},
+            "kind": kind,
+            "computing": True,
+        }
+    return soa_data(store(), framework, index.report, kind)
 
 
 @blueprint.get("/frameworks/<slug>/soa")
 def soa_page(slug: str) -> str:
     data = statement(slug)
-    body = to_html(data, page="report/soa_body.html", limit=PAGE_SYSTEMS, link=_link)
-    return render_template("soa.html", data=data, slug=slug, body=Markup(body), downloads=DOWNLOADS)
+    if data.get("computing"):
+        body = Markup(f"<p>{COMPUTING}</p>")
+    else:
+        body = Markup(to_html(data, page="report/soa_body.html", limit=PAGE_SYSTEMS, link=_link))
+    return render_template("soa.html", data=data, slug=slug, body=body, downloads=DOWNLOADS)
 
 
 def _link(iri: str) -> str:
@@ -61,6 +78,8 @@ def soa_download(slug: str, ext: str) -> Response:
     if name not in DOWNLOADS:
         abort(404, f"no statement of applicability as {ext!r} (formats: json, csv, xlsx, md)")
     data = statement(slug)
+    if data.get("computing"):
+        return plain(503, COMPUTING, {"Retry-After": "5"})
     response = Response(FORMATS[name](data), 200, content_type=MEDIA_TYPES[name])
     filename = f"soa-{data['framework']['slug']}.{SUFFIXES[name]}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -19,33 +19,21 @@ from __future__ import annotations
 import functools
 import hmac
 import json
-import threading
 from typing import Unpack
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
 
 from stkg.errors import SourceError, StkgError
-from stkg.execution import (
-    Answer,
-    AnswerTooLarge,
-    CachingExecutor,
-    Executor,
-    LocalExecutor,
-    QueryMemoryLimit,
-    QueryTimeout,
-    WorkerPool,
-)
+from stkg.execution import Answer, AnswerTooLarge, Executor, QueryMemoryLimit, QueryTimeout
 from stkg.sandbox import Limits, QueryRefused, check_update, precheck
 from stkg.store import QueryOptions, QueryRequest
 from stkg.web import service
 from stkg.web.admission import AD_HOC, NAMED, Admission, ServerBusy, lane
 from stkg.web.errors import plain
 from stkg.web.negotiation import CONTENT_TYPES, FORMAT_PARAMETERS, negotiate, prefers_html
+from stkg.web.state import state, store_changed
 
 blueprint = Blueprint("sparql", __name__)
-# One lock per thing started on first use: starting a pool takes seconds, and must not hold
-# up the other pool or the admission.
-_locks = {name: threading.Lock() for name in ("executor", "named_executor", "admission")}
 
 
 class MethodRefused(QueryRefused):
@@ -57,98 +45,33 @@ class MethodRefused(QueryRefused):
 
 
 def executor(app: Flask | None = None, which: str | None = None) -> Executor:
-    """The query executor of a lane (stkg.web.admission; the current request's by default),
-    started on first use: warm worker processes, ad-hoc ones (`STKG_QUERY_WORKERS`) and
-    ones reserved for named queries and pages (`STKG_NAMED_QUERY_WORKERS`), or the calling
-    thread for both when `STKG_QUERY_WORKERS` is 0 or the store has no snapshot for workers
-    (a remote store: the server runs the query, within the store's request time limit)."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    which = which or lane()
-    state = app.extensions["stkg"]
-    workers = int(app.config["STKG_QUERY_WORKERS"])
-    reserved = int(app.config["STKG_NAMED_QUERY_WORKERS"])
-    key = "named_executor" if which == NAMED and workers > 0 and reserved > 0 else "executor"
-    if key not in state:
-        with _locks[key]:
-            if key not in state:
-                size = reserved if key == "named_executor" else workers
-                max_rows = int(app.config["STKG_MAX_ROWS"])
-                max_bytes = int(app.config["STKG_MAX_ANSWER_BYTES"])
-                running: Executor = (
-                    WorkerPool(
-                        state["store"],
-                        workers=size,
-                        timeout=float(app.config["STKG_QUERY_TIMEOUT"]),
-                        max_rows=max_rows,
-                        max_bytes=max_bytes,
-                        memory=int(app.config["STKG_WORKER_MEMORY"]),
-                        copy=bool(app.config["STKG_WORKER_COPY"]),
-                        limits=limits(app),
-                    )
-                    if size > 0 and state["store"].capabilities.snapshots
-                    else LocalExecutor(  # a remote store: the server runs it, time-limited
-                        state["store"], max_rows, limits=limits(app), max_bytes=max_bytes
-                    )
-                )
-                kept = int(app.config["STKG_ANSWER_CACHE_BYTES"])
-                if kept > 0 and state["store"].capabilities.snapshots:  # only stkg writes it
-                    running = CachingExecutor(running, kept)
-                state[key] = running
-    return state[key]
+    """The query executor of a lane (the current request's by default): `WebState.executor`."""
+    return state(app).executor(which or lane())
 
 
 def executors(app: Flask) -> list[Executor]:
-    """The executors started so far (to reload after an update, or to close). One being
-    started now is waited for: its snapshot may be older than the write that asks."""
-    state = app.extensions["stkg"]
-    found = []
-    for key in ("executor", "named_executor"):
-        with _locks[key]:
-            if key in state:
-                found.append(state[key])
-    return found
+    """The executors started so far; one being started now is waited for."""
+    return state(app).executors()
 
 
 def close_executors(app: Flask) -> None:
     """Stop every query worker process of the app and remove their snapshots."""
-    for running in executors(app):
-        running.close()
+    state(app).close()
 
 
 def admission(app: Flask | None = None) -> Admission:
-    """The app's admission for ad-hoc queries: one slot per ad-hoc worker process, a wait
-    queue of `STKG_ADHOC_QUEUE` requests, each waiting at most the time limit."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    state = app.extensions["stkg"]
-    if "admission" not in state:
-        with _locks["admission"]:
-            if "admission" not in state:
-                state["admission"] = Admission(
-                    slots=int(app.config["STKG_QUERY_WORKERS"]),
-                    queue=int(app.config["STKG_ADHOC_QUEUE"]),
-                    wait=float(app.config["STKG_QUERY_TIMEOUT"]),
-                )
-    return state["admission"]
+    """The app's admission for ad-hoc queries (`WebState.get_admission`)."""
+    return state(app).get_admission()
 
 
 def store_graphs() -> dict[str, int]:
-    """Named graphs and their sizes, cached until an update changes the store."""
-    state = current_app.extensions["stkg"]
-    if "graphs" not in state:
-        state["graphs"] = state["store"].graphs()
-    return state["graphs"]
+    """Named graphs and their sizes, for this version of the store."""
+    return state().graphs()
 
 
 def limits(app: Flask | None = None) -> Limits:
     """The query gate's limits from the app config (`STKG_MAX_*`)."""
-    config = (app or current_app).config
-    return Limits(
-        length=int(config["STKG_MAX_QUERY_LENGTH"]),
-        nesting=int(config["STKG_MAX_NESTING"]),
-        expression=int(config["STKG_MAX_EXPRESSION_LENGTH"]),
-        path=int(config["STKG_MAX_PATH_LENGTH"]),
-        patterns=int(config["STKG_MAX_PATTERN_LENGTH"]),
-    )
+    return state(app).settings.limits
 
 
 @functools.lru_cache(maxsize=256)
@@ -314,9 +237,6 @@ def _update(text: str) -> Response:
         if _params(name):
             raise QueryRefused(f"{name} is not supported; use USING in the update")
     check_update(text, limits())
-    state = current_app.extensions["stkg"]
-    state["store"].update(text, base_iri=request.base_url)  # the service-defined BASE
-    state.pop("graphs", None)  # a new version of the store: what was built on it is stale
-    for running in executors(current_app):
-        running.reload()
+    state().store.update(text, base_iri=request.base_url)  # the service-defined BASE
+    store_changed()  # a new version of the store: what was built on it is stale
     return Response("update done\n", 200, mimetype="text/plain")

@@ -20,7 +20,7 @@ from stkg.store import Term
 from stkg.web.classification import (
     NOT_CLASSIFIED,
     TIERS,
-    ensure_classification,
+    derived_tiers,
     explanations,
 )
 from stkg.web.gaps import SEVERITY_RANK, gap_index, result_dict, severity_counts
@@ -132,7 +132,6 @@ def _assignments(system: str) -> list[dict[str, Any]]:
 
 def system_data(iri: str) -> dict[str, Any]:
     """Everything the system page shows, as data (its JSON twin is exactly this)."""
-    ensure_classification()
     facts = Facts(iri)
     incoming = _incoming(iri)
     assignments = _assignments(iri)
@@ -198,8 +197,11 @@ def system_data(iri: str) -> dict[str, Any]:
     )
     words = words_for(r.message for r in results)
     gaps = [result_dict(r, index, words) for r in results]
+    asserted = list(facts.objects("euAIActTier"))
+    derived = [ox.NamedNode(x) for x in derived_tiers().get(iri, ())]
+    asserted += [x for x in derived if x not in asserted]
     ranked = sorted(
-        facts.objects("euAIActTier"),
+        asserted,
         key=lambda x: TIERS.index(x.value) if x.value in TIERS else len(TIERS),
     )
     tiers = [t(x) for x in ranked]

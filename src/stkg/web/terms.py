@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import current_app, url_for
+from flask import url_for
 
 from stkg.store import PREFIXES as STORE_PREFIXES
 from stkg.store import Store
+from stkg.web.state import state
 
 FRAMEWORK_BASE = "https://w3id.org/stkg/framework/"
 STKG = "https://w3id.org/stkg#"
@@ -93,7 +94,7 @@ class TermInfo:
 
 
 def store() -> Store:
-    return current_app.extensions["stkg"]["store"]
+    return state().store
 
 
 def iri_term(iri: str) -> str:

@@ -43,7 +43,7 @@ from stkg.inventory.run import Outcome, mapping_for, run_import
 from stkg.inventory.translate import VOCABULARIES, source_line
 from stkg.project import GRAPH_BASE, Project
 from stkg.rdf_files import Source, read_quads
-from stkg.web.sparql import executors
+from stkg.web.state import state, store_changed
 from stkg.web.terms import store
 
 blueprint = Blueprint("write", __name__)
@@ -129,15 +129,13 @@ def _authorise(*, form: bool = False) -> str:
 
 
 def _project() -> Project:
-    return current_app.extensions["stkg"]["project"]
+    return state().project
 
 
 def _changed() -> None:
     """A new version of the store: what the pages built on the old one is stale, and the
     query workers read a snapshot that must be taken again (as after a SPARQL Update)."""
-    current_app.extensions["stkg"].pop("graphs", None)
-    for running in executors(current_app):
-        running.reload()
+    store_changed()
 
 
 # --- POST /import ------------------------------------------------------------------------
