@@ -31,7 +31,8 @@ class Server:
 def running_server(
     workdir: Path, env: dict[str, str] | None = None, timeout: float = 60
 ) -> Iterator[Server]:
-    """Start `stkg serve` in `workdir`, wait until /index.json answers, stop it afterwards."""
+    """Start `stkg serve` in `workdir`, wait until /index.json answers complete (the caches
+    warmed), stop it afterwards."""
     port = free_port()
     environment = {**os.environ, **(env or {}), "STKG_PORT": str(port)}
     log = workdir / "server.log"
@@ -48,12 +49,14 @@ def running_server(
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with urllib.request.urlopen(f"{server.base}/index.json", timeout=5):
-                    break
+                with urllib.request.urlopen(f"{server.base}/index.json", timeout=5) as answer:
+                    if "X-STKG-Computing" not in answer.headers:  # the caches are warm
+                        break
             except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(log.read_text()) from None
-                time.sleep(0.2)
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(log.read_text())
+            time.sleep(0.2)
         yield server
     finally:
         process.terminate()

@@ -39,7 +39,7 @@ LOCAL_SCHEMES = ("data", "blob", "about")
 def _missing() -> str | None:
     if not CHROMIUM.is_file():
         return f"Chromium is not installed at {CHROMIUM} (scripts/setup test installs it)"
-    for needed in ("@zazuko/yasgui", "cytoscape"):
+    for needed in ("@zazuko/yasgui", "cytoscape", "axe-core"):
         if not (NODE_MODULES / needed).is_dir():
             return f"node_modules/{needed} is missing (scripts/setup runs npm ci)"
     return None

@@ -45,6 +45,27 @@
   tab.setEndpoint(endpoint);
   tab.setQuery(textarea.value);
   form.hidden = true;
+  // YASGUI leaves some controls unnamed and a tab list without tabs (axe-core: critical):
+  // name them, and drop the role its children do not fill; again on each new tab.
+  function accessible() {
+    root.querySelectorAll("input.autocomplete").forEach(function (input) {
+      if (!input.getAttribute("aria-label")) input.setAttribute("aria-label", "SPARQL endpoint");
+    });
+    root.querySelectorAll(".CodeMirror textarea").forEach(function (area) {
+      if (!area.getAttribute("aria-label")) area.setAttribute("aria-label", "SPARQL query");
+    });
+    root.querySelectorAll('.tabsList[role="tablist"]').forEach(function (list) {
+      list.removeAttribute("role"); // it holds more than tabs: plain links, then
+      list.querySelectorAll('[role="tab"]').forEach(function (tab) {
+        tab.removeAttribute("role");
+        tab.removeAttribute("aria-selected");
+      });
+    });
+  }
+  accessible();
+  new MutationObserver(accessible).observe(root, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ["role", "aria-selected"],
+  });
   var results = document.getElementById("editor-results");
   if (results) results.hidden = true;
 
