@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from stkg.web import create_app
+from stkg.web.portfolio import portfolio_index
 from stkg.web.state import CACHE_FILE, state
 
 TOKEN = "s3cret"
@@ -59,6 +60,28 @@ def test_the_json_twin_says_what_is_still_computing_and_is_complete_after(held):
     late = client.get("/gaps.json")
     assert "still_computing" not in late.get_json() and "X-STKG-Computing" not in late.headers
     assert late.get_json()["paging"]["total"] > 0
+
+
+def test_dashboard_counts_seen_during_the_warm_up_are_not_kept(held):
+    """The dashboard's attention tiles, asked for while validation runs, count the empty
+    placeholder; after the warm-up they count the real gaps (they once kept 0 for good)."""
+
+    def high_risk_tile(client) -> int:
+        tiles = client.get("/index.json").get_json()["dashboard"]["attention"]
+        return next(t["count"] for t in tiles if t["key"] == "high-risk-violations")
+
+    def tiers_ready() -> None:  # as the warm-up does, before validation has finished
+        state(held).caches.mark_warm_up()
+        with held.test_request_context():
+            portfolio_index()
+
+    early = threading.Thread(target=tiers_ready)
+    early.start()
+    early.join()
+    client = held.test_client()
+    assert high_risk_tile(client) == 0  # the tiers are known, the gaps not yet
+    finish_warm_up(held)
+    assert high_risk_tile(client) > 0  # data/examples has high-risk systems with violations
 
 
 def test_the_statement_of_applicability_says_it_is_computing_not_that_all_is_well(held):

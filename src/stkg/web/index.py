@@ -58,7 +58,7 @@ def dashboard_data() -> dict[str, Any]:
             by_framework[framework] += 1
     labels = describe(by_framework)
     return {
-        "attention": attention(index),
+        "attention": attention(),
         "worst": worst_systems(index),
         "systems_by_impact": facet("impact"),
         "systems_by_stage": facet("stage"),
@@ -89,10 +89,12 @@ def dashboard_data() -> dict[str, Any]:
     }
 
 
-def attention(index: GapIndex) -> list[dict[str, Any]]:
+def attention() -> list[dict[str, Any]]:
     """The numbers a governance lead asks for first, each a link to the list it counts;
-    counted once per version of the store."""
-    counts = state().caches.get("attention", lambda: _attention_counts(index))
+    counted once per version of the store. The counts read the gap index inside their own
+    cache entry, not a caller's copy: during the warm-up that may be the empty placeholder,
+    and counts made from it must not be kept."""
+    counts = state().caches.get("attention", lambda: _attention_counts(gap_index()))
     tiles = [
         {
             "key": "high-risk-violations",
