@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -127,14 +128,19 @@ def in_process(store_dir: Path, runs: int) -> None:
 
 
 def post(url: str, text: str) -> tuple[float, int]:
-    """Seconds for one POST of `text` to `/sparql` (answer read), and the rows sent."""
+    """Seconds for one POST of `text` to `/sparql` (answer read), and the rows sent (minus
+    the HTTP status when the endpoint answers with an error)."""
     body = urllib.parse.urlencode({"query": text}).encode()
     request = urllib.request.Request(
         url, body, {"Accept": "application/sparql-results+json"}, method="POST"
     )
     start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=600) as answer:
-        data = answer.read()
+    try:
+        with urllib.request.urlopen(request, timeout=600) as answer:
+            data = answer.read()
+    except urllib.error.HTTPError as error:  # over the time limit (503), refused (4xx)
+        error.read()
+        return time.perf_counter() - start, -error.code
     took = time.perf_counter() - start
     return took, len(json.loads(data)["results"]["bindings"])
 
@@ -210,6 +216,10 @@ def _query(
     )
 
 
+def _sent(rows: int) -> str:
+    return f"{rows:,}" if rows >= 0 else f"HTTP {-rows}"
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f}"
 
@@ -228,7 +238,7 @@ def query_table(timings: list[QueryTiming]) -> str:
         limit = 2 * local + SLACK
         within = ("yes" if cold <= limit else "no") if t.portfolio else "-"
         lines.append(
-            f"| {t.systems:,} | {t.query} | {t.rows:,} ({t.sent:,}) | {_ms(local)} | "
+            f"| {t.systems:,} | {t.query} | {t.rows:,} ({_sent(t.sent)}) | {_ms(local)} | "
             f"{_ms(t.first)} | {_ms(cold)} | {_ms(percentile(t.cold, 90))} | "
             f"{_ms(statistics.median(t.cached))} | {_ms(percentile(t.cached, 90))} | "
             f"{_ms(limit) if t.portfolio else '-'} | {within} | "

@@ -75,3 +75,9 @@ def test_the_page_table_says_whether_the_first_answer_carried_the_notice():
     rows = _rows(page_table(timings))
     assert rows[0] == ["10", "`/`", "200", "300", "still computing", "4.5", "30", "30"]
     assert rows[1][1:] == ["`/gaps`", "200", "150", "-", "0.2", "20", "30"]
+
+
+def test_an_error_answer_shows_its_status_instead_of_rows():
+    timing = QueryTiming(10, "q", 4, -503, [0.1], 10.0, [10.0], [10.0], True)
+    [row] = _rows(query_table([timing]))
+    assert row[2] == "4 (HTTP 503)"
