@@ -71,8 +71,7 @@ from stkg.validate_report import (
 from stkg.validate_terms import (
     UnknownTerm,
     known_terms,
-    store_known_terms,
-    store_unknown_terms,
+    start_unknown_terms,
     unknown_terms,
 )
 
@@ -84,8 +83,8 @@ __all__ = [
     "ValidationReport", "ValidationResult", "exact_literals", "graphs_from_store",
     "known_terms", "merge", "project_background", "project_shapes", "rdflib_graph",
     "rdflib_literal_handling_preserved", "read_graph", "revalidate", "split_graphs",
-    "store_graphs", "store_results", "unknown_terms", "validate", "validate_files",
-    "validate_focus", "validate_paths", "validate_sources",
+    "start_unknown_terms", "store_graphs", "store_results", "unknown_terms", "validate",
+    "validate_files", "validate_focus", "validate_paths", "validate_sources",
 ]  # fmt: skip
 
 
@@ -372,13 +371,17 @@ def validate_paths(
 ) -> tuple[ValidationReport, list[UnknownTerm]]:
     """`stkg validate FILE…`: the files with the project's ontology and catalogues as
     background, parsed straight into an in-memory store (`validate_sources`), and the
-    unknown stkg: terms the files use (each named with `source`, by default the paths)."""
+    unknown stkg: terms the files use (each named with `source`, by default the paths),
+    found while the store is validated."""
     own = [external_source(path) for path in paths]
     background = [s for s in project.sources() if s.label.startswith(BACKGROUND_FOLDERS)]
-    report, store = validate_sources(own, project_shapes(project), background)
-    known = store_known_terms(store, [s.graph for s in background])
+    store = OxigraphStore.from_files([*background, *own])
     label = source if source is not None else ", ".join(s.label for s in own)
-    return report, store_unknown_terms(store, dict.fromkeys((s.graph for s in own), label), known)
+    unknown = start_unknown_terms(
+        store, dict.fromkeys((s.graph for s in own), label), [s.graph for s in background]
+    )
+    report = _validate_read(store, [*background, *own], project_shapes(project))
+    return report, unknown.result()
 
 
 def validate_sources(
@@ -394,10 +397,14 @@ def validate_sources(
     literals are reported as the files wrote them (`WrittenLiterals`)."""
     everything = [*background, *sources]
     store = OxigraphStore.from_files(everything)
-    written = WrittenLiterals(everything)
-    report = _sparql(
+    return _validate_read(store, everything, shapes), store
+
+
+def _validate_read(store: Store, sources: Sequence[Source], shapes: Graph) -> ValidationReport:
+    """`validate_sources` on the store the sources were read into."""
+    written = WrittenLiterals(sources)
+    return _sparql(
         store, None, shapes, None,
         lambda plan: fallback_data(store, shapes, plan.fallback, written),
         StoreBackground(store, None, written), restore=written,
     )  # fmt: skip
-    return report, store

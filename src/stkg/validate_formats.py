@@ -126,7 +126,19 @@ def render_text(report: ValidationReport) -> str:
 
 
 def render_json(report: ValidationReport) -> str:
-    return json.dumps(to_data(report), indent=2, ensure_ascii=False) + "\n"
+    """`to_data` indented at the top, one result per line (readable, and each line a
+    result for grep): `json.dumps` with `indent` runs in pure Python, 1.8 s for the 16,000
+    results of 20,000 systems; each piece without indent runs in C."""
+    data = to_data(report)
+    results = data.pop("results")
+    lines = [f"  {_json(k)}: {_json(v)}," for k, v in data.items()]
+    rows = ",\n".join(f"    {_json(r)}" for r in results)
+    body = f'  "results": [\n{rows}\n  ]' if results else '  "results": []'
+    return "{\n" + "\n".join(lines) + "\n" + body + "\n}\n"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 CSV_COLUMNS = [

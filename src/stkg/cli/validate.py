@@ -22,9 +22,8 @@ from stkg.validate import (
     ValidationReport,
     known_terms,
     project_background,
-    store_known_terms,
+    start_unknown_terms,
     store_results,
-    store_unknown_terms,
     unknown_terms,
     validate_files,
     validate_paths,
@@ -116,16 +115,17 @@ def _validate_files(
 
 
 def _validate_store(ws: Workspace, engine: str) -> tuple[ValidationReport, list[UnknownTerm]]:
-    """The project's data as loaded in the store (with anything `stkg load` added)."""
+    """The project's data as loaded in the store (with anything `stkg load` added); its
+    unknown terms are found while it is validated."""
     store = for_reading(ws.store)  # on disk: the in-memory copy, much faster to validate
-    report = run_validation(store, engine=engine)
     names = [g for g in store.graph_names() if g != RESULTS_GRAPH]
-    known = store_known_terms(store, [g for g in names if g.startswith(ONTOLOGY_PREFIX)])
     labels = {source.graph: source.label for source in ws.project.sources()}
     data = {
         g: labels.get(g, g) for g in names if not g.startswith((ONTOLOGY_PREFIX, SHAPES_PREFIX))
     }
-    return report, store_unknown_terms(store, data, known)
+    ontology = [g for g in names if g.startswith(ONTOLOGY_PREFIX)]
+    unknown = start_unknown_terms(store, data, ontology)
+    return run_validation(store, engine=engine), unknown.result()
 
 
 def _curie(iri: str) -> str:

@@ -102,9 +102,11 @@ def current(folder: Path) -> Path | None:
 def load(image: Path) -> ox.Store:
     """A new in-memory store from an image. With `load`, not `bulk_load`: the compiled
     validation queries took 5.2 s on a bulk-loaded in-memory store and 3.1 s on a loaded one
-    (10,000 systems), for about the same load time."""
+    (10,000 systems), for about the same load time. Lenient: the image is Oxigraph's own
+    dump of terms it checked when they were loaded, and skipping the IRI and language tag
+    checks parses it about 20% faster (2.7 s instead of 3.3 s for 840,000 triples)."""
     store = ox.Store()
-    store.load(path=image, format=ox.RdfFormat.N_QUADS)
+    store.load(path=image, format=ox.RdfFormat.N_QUADS, lenient=True)
     return store
 
 
