@@ -60,7 +60,7 @@ def gaps(store: Store, imported: set[str]) -> list[Gap]:
     shapes = store_shapes(store)
     scope = data_scope(store, names, [g for g in store.graph_names() if left_out(g)], shapes)
     every = _every_system(store, scope)
-    if imported.isdisjoint(every):  # no result can concern them (before a first import)
+    if imported.isdisjoint(every.named):  # no result can concern them (before a first import)
         return []
     targets = compiled.TargetCache(store, scope)
     plan = compile_shapes(shapes, resolve=None if scope.union else targets)
@@ -132,24 +132,33 @@ def _graphs(scope: DataScope) -> list[str] | None:
     return None if scope.union or scope.names is None else list(scope.names)
 
 
-def _every_system(store: Store, scope: DataScope) -> set[str]:
+@dataclass(frozen=True)
+class _Systems:
+    named: set[str]  # the IRIs of the systems in the store
+    texts: set[str]  # the systems as results name them, blank nodes too ("_:b0")
+
+
+def _every_system(store: Store, scope: DataScope) -> _Systems:
     answer = store.query(
         f"SELECT DISTINCT ?s WHERE {{ {SYSTEM_CLASSES} . ?s a ?c }}", default_graphs=_graphs(scope)
     )
-    return {row[0].value for row in answer.rows if isinstance(row[0], ox.NamedNode)}
+    found = [row[0] for row in answer.rows if row[0] is not None]
+    return _Systems({s.value for s in found if isinstance(s, ox.NamedNode)}, set(map(_text, found)))
 
 
 def _systems(
-    store: Store, scope: DataScope, every: set[str], focus: set[Term]
+    store: Store, scope: DataScope, every: _Systems, focus: set[Term]
 ) -> dict[Term, tuple[str, ...]]:
     """The systems each focus node is (itself only) or belongs to (the systems linking to
-    it), as a validation report says."""
+    it), as a validation report says. Which subjects are systems is known (`every`): asking
+    the store again in the query that finds the links evaluated the subclass path once per
+    link."""
     found: dict[Term, tuple[str, ...]] = {}
     others = []
     for node in focus:
         if isinstance(node, ox.BlankNode):
             found[node] = ()
-        elif node.value in every:
+        elif node.value in every.named:
             found[node] = (node.value,)
         else:
             others.append(node)
@@ -157,13 +166,12 @@ def _systems(
     for chunk in _chunks(sorted(others, key=str)):
         values = " ".join(str(n) for n in chunk)
         answer = store.query(
-            f"SELECT ?f ?s WHERE {{ VALUES ?f {{ {values} }} ?s ?p ?f . ?s a ?c . "
-            f"{SYSTEM_CLASSES} }}",
+            f"SELECT DISTINCT ?f ?s WHERE {{ VALUES ?f {{ {values} }} ?s ?p ?f }}",
             default_graphs=_graphs(scope),
         )
         for f, s in answer.rows:
-            if f is not None and s is not None:
-                linked.setdefault(f.value, set()).add(_text(s))
+            if f is not None and s is not None and (text := _text(s)) in every.texts:
+                linked.setdefault(f.value, set()).add(text)
     for node in others:
         found[node] = tuple(sorted(linked.get(node.value, ())))
     return found
