@@ -147,17 +147,19 @@ def _summary(outcome: Outcome) -> None:
     counts: dict[str, int] = {}
     by_shape: dict[str, set[str]] = {}
     by_system: dict[str, list[Gap]] = {}
+    each = len(imported) <= PER_SYSTEM  # a line per system: their results are listed
     for r in results:
         counts[r.severity] = counts.get(r.severity, 0) + 1
         for system in imported.intersection(r.systems):
             by_shape.setdefault(r.source_shape.rsplit("#", 1)[-1], set()).add(system)
-            by_system.setdefault(system, []).append(r)
+            if each:
+                by_system.setdefault(system, []).append(r)
     parts = ", ".join(f"{n} {s.lower()}{'s' if n != 1 else ''}" for s, n in counts.items())
     click.echo(
         f"validation of the {len(imported)} imported system(s): {len(results)} result(s)"
         + (f": {parts}" if parts else "")
     )
-    if len(imported) <= PER_SYSTEM:
+    if each:
         for system in sorted(imported, key=lambda s: labels.get(s, s)):
             own = by_system.get(system, [])
             shapes = ", ".join(sorted({r.source_shape.rsplit("#", 1)[-1] for r in own}))

@@ -8,10 +8,13 @@ compiles the shapes for given focus nodes only: incremental validation.
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal
@@ -19,6 +22,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from stkg.errors import StkgError
+from stkg.results import QueryResult
 from stkg.shacl.compile import Check, Compiler, Plan, compile_shapes, targeted_shapes
 from stkg.shacl.scope import DataScope
 from stkg.shacl.terms import Unsupported, path_nodes, prologue, sparql_term, to_ox, to_rdflib
@@ -26,6 +30,7 @@ from stkg.store import Store
 from stkg.validate_graphs import exact_literals
 
 Graphs = Sequence[str] | DataScope | None  # the data graphs, or a scope that picks per query
+T = TypeVar("T")
 
 
 def _graphs(graphs: Graphs, query: str) -> Sequence[str] | None:
@@ -87,51 +92,81 @@ class Run:
     focus_nodes: int = 0  # (shape, focus node) pairs a focused run evaluated
 
 
+Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]  # a result row, unbound left out
+THREADS = min(4, os.cpu_count() or 1)  # queries at once: Oxigraph evaluates without the GIL
+
+
+def answers(
+    store: Store, plan: Plan, default_graphs: Graphs = None
+) -> tuple[list[tuple[Check, Row]], int]:
+    """Every check's rows as the store answers them, in the order of the plan, grouped by
+    the shape that reports them; a check the store cannot run moves its shape to the
+    fallback. Also returns the number of queries answered. The queries run on a few
+    threads: pyoxigraph releases the GIL while it evaluates, and at 10,000 systems two
+    threads took the project's 54 compiled queries from 2.9-3.3 s to 1.6 s on two cores."""
+
+    def ask(check: Check) -> QueryResult | StkgError:
+        try:
+            return store.query(check.query, default_graphs=_graphs(default_graphs, check.query))
+        except StkgError as error:
+            return error
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        asked = list(zip(plan.checks, pool.map(ask, plan.checks), strict=True))
+    failed: dict[Node, str] = {}
+    by_shape: dict[Node, list[tuple[Check, Row]]] = {}
+    queries = 0
+    for check, answer in asked:
+        root = next((s for s, m in plan.members.items() if check.shape in m), check.shape)
+        if root in failed:
+            continue
+        if isinstance(answer, StkgError):
+            failed[root] = f"the compiled query failed: {answer}"
+            continue
+        queries += 1
+        by_shape.setdefault(root, []).extend((check, row) for row in answer.dicts())
+    for root, why in failed.items():
+        plan.compiled.remove(root)
+        plan.fallback[root] = why
+        by_shape.pop(root, None)
+    return [found for rows in by_shape.values() for found in rows], queries
+
+
 def run(
     store: Store,
     plan: Plan,
     default_graphs: Graphs = None,
     restore: dict[ox.Literal, Literal] | None = None,
 ) -> Run:
-    """Run every check; a check the store cannot run moves its shape to the fallback.
+    """Run every check (`answers`) and turn its rows into results.
     `restore` maps literals as the store canonicalised them ("4"^^xsd:decimal) back to
     how the data wrote them ("4.0"), when the data came from rdflib."""
     done = Run()
     restore = restore or {}
-    failed: dict[Node, str] = {}
-    by_shape: dict[Node, list[Result]] = {}
-    for check in plan.checks:
-        root = next((s for s, m in plan.members.items() if check.shape in m), check.shape)
-        if root in failed:
-            continue
-        try:
-            answer = store.query(check.query, default_graphs=_graphs(default_graphs, check.query))
-        except StkgError as error:
-            failed[root] = f"the compiled query failed: {error}"
-            continue
-        done.queries += 1
-        with exact_literals(), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "Parsing weird boolean", UserWarning)
-            rows = [
-                {k: restore.get(t) or to_rdflib(t) for k, t in row.items()}
-                for row in answer.dicts()
-            ]
-        by_shape.setdefault(root, []).extend(_result(check, row) for row in rows)
-    for root, why in failed.items():
-        plan.compiled.remove(root)
-        plan.fallback[root] = why
-        by_shape.pop(root, None)
-    done.results = [r for results in by_shape.values() for r in results]
+    found, done.queries = answers(store, plan, default_graphs)
+    with exact_literals(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Parsing weird boolean", UserWarning)
+        done.results = [
+            _result(check, {k: restore.get(t) or to_rdflib(t) for k, t in row.items()})
+            for check, row in found
+        ]
     return done
 
 
-def _result(check: Check, terms: dict[str, Node]) -> Result:
+def parts(check: Check, row: dict[str, T]) -> tuple[T, T | None, T | None, dict[str, T]]:
+    """A row's focus node, value, ?path and other values, as its result reports them."""
+    terms = dict(row)
     focus = terms.pop("this")
     value = terms.pop("value", None)
     path = terms.pop("path", None)
+    if check.templated and value is None and check.path is None:
+        value = focus  # pySHACL: a node shape's SHACL-SPARQL result has the focus as value
+    return focus, value, path, terms
+
+
+def _result(check: Check, terms: dict[str, Node]) -> Result:
+    focus, value, path, terms = parts(check, terms)
     if check.templated:
-        if value is None and check.path is None:
-            value = focus  # pySHACL: a node shape's SHACL-SPARQL result has the focus as value
         bound = {**terms, "this": focus}
         bound.update({k: v for k, v in (("path", path), ("value", value)) if v is not None})
         messages = _templated(check, bound)
