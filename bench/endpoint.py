@@ -96,12 +96,12 @@ def bound_text(name: str, values: dict[str, str]) -> tuple[str, bool]:
     of its WHERE group, and whether it is portfolio-wide (no system bound)."""
     from stkg.project import Project
     from stkg.queries import find_query, project_prefixes, with_prefixes
-    from stkg.store.remote import _bind, _values_clause
+    from stkg.store.remote_wire import bind_values, values_clause
 
     project = Project(REPO)
     query = with_prefixes(find_query(project, name), project_prefixes(project))
     bindings = query.bindings(values)
-    text = _bind(query.sparql, _values_clause(bindings)) if bindings else query.sparql
+    text = bind_values(query.sparql, values_clause(bindings)) if bindings else query.sparql
     return text, "system" not in bindings
 
 

@@ -11,8 +11,9 @@ import pyoxigraph as ox
 import pytest
 
 from stkg.errors import SourceError, StkgError
-from stkg.execution import CachingExecutor, LocalExecutor, QueryTimeout, WorkerPool
+from stkg.execution import CachingExecutor, LocalExecutor, QueryTimeout
 from stkg.store import OxigraphStore, QueryRequest
+from stkg.worker_pool import WorkerPool
 
 # Four unconstrained patterns over a few thousand triples: billions of rows.
 CPU_BOMB = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

@@ -1,6 +1,6 @@
 """The query worker processes: a zygote per snapshot, and the workers it forks.
 
-`stkg.execution.WorkerPool` starts the zygote as a fresh Python process. It forbids itself
+`stkg.worker_pool.WorkerPool` starts the zygote as a fresh Python process. It forbids itself
 the network (stkg.netguard), opens the snapshot read-only, loads the query gate's parser,
 and forks workers on request; then, asked to, it copies the snapshot into memory, and the
 workers forked after that answer from the copy, shared copy-on-write (3-14x faster than the

@@ -24,7 +24,8 @@ from stkg.store.base import (
     Term,
 )
 from stkg.store.embedded import OxigraphStore, query_error, query_options
-from stkg.store.remote import AnswerCut, RemoteStore, is_url
+from stkg.store.remote import RemoteStore, is_url
+from stkg.store.remote_wire import AnswerCut
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -31,11 +31,24 @@ from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 from stkg.errors import SourceError, StkgError
 from stkg.rdf_files import Source, check_syntax, read_quads
 from stkg.results import QueryResult
-from stkg.sandbox import UPDATE_KEYWORDS, tokens
-from stkg.store.base import Capabilities, LoadReport, QueryOptions, Term, export_format
+from stkg.sandbox import tokens
+from stkg.store.base import Capabilities, LoadReport, QueryOptions, export_format
+from stkg.store.remote_wire import (
+    INSERT_NTRIPLES,
+    batches,
+    bind_values,
+    check_reply,
+    insert_data_with_blank_nodes,
+    insert_text,
+    quads_text,
+    query_form,
+    read_answer,
+    refuse_cut,
+    spo,
+    values_clause,
+)
 from stkg.store.rewrite import FRESH, rewrite
 
-XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 # Graphs stkg writes for itself on the server: staging copies of a load, the probe's.
 STAGING = "urn:stkg:staging:"
 PROBE_GRAPHS = "urn:stkg:probe:"
@@ -57,10 +70,6 @@ _ACCEPT = {
     "ask": "application/sparql-results+xml",
     "graph": "application/n-triples",
 }
-
-
-class AnswerCut(StkgError):
-    """The server stopped at its row cap: the answer may be incomplete."""
 
 
 def is_url(spec: object) -> bool:
@@ -129,29 +138,6 @@ class RemoteStore:
         self.server = reply.headers.get("Server", self.server)
         return reply
 
-    def _check(self, reply: requests.Response, what: str) -> None:
-        if reply.ok:
-            return
-        body = reply.text.strip()[:600]
-        # Virtuoso answers an anonymous update with 500 and SR186 "No permission"
-        if reply.status_code in (401, 403) or "SR186" in body:
-            hint = (
-                "set STKG_STORE_USER and STKG_STORE_PASSWORD"
-                if self._credentials is None
-                else "the user may not do this"
-            )
-            raise StkgError(
-                f"the SPARQL server refused the {what} ({reply.status_code}: no permission); {hint}"
-                + (" and give the update endpoint (--update-url)" if what == "update" else "")
-            )
-        if "SR171" in body or ("timeout" in body.lower() and reply.status_code >= 500):
-            from stkg.execution import QueryTimeout
-
-            raise QueryTimeout(f"the SPARQL server stopped the {what} at its time limit: {body}")
-        if reply.status_code == 400:
-            raise SourceError(f"the SPARQL server refused the {what}: {body}", what)
-        raise StkgError(f"the SPARQL server failed the {what} ({reply.status_code}): {body}")
-
     # --- Queries -------------------------------------------------------------------------
 
     def raw_query(
@@ -164,12 +150,11 @@ class RemoteStore:
     ) -> tuple[QueryResult, requests.Response]:
         """The server's own answer to `text`, parsed, with no rewrite and no cap check."""
         toks = tokens(text)
-        form = _form(toks)
+        form = query_form(toks)
         headers = {"Accept": _ACCEPT[form]}
         if not use_dataset or any(t.kind == "word" and t.text.upper() == "FROM" for t in toks):
             reply = self.send("POST", self.url, data=[("query", text)], headers=headers)
-            self._check(reply, "query")
-            return self._parse(reply, form), reply
+            return self._answer(reply, form)
         if self.server.startswith("Virtuoso") and time.monotonic() - self._listed > LISTING_AGE:
             self._names = None  # graphs others made since: the exclusions must name them
         own = self.graph_names()
@@ -188,11 +173,13 @@ class RemoteStore:
             excluded += [("named-graph-uri", g) for g in named or [NO_GRAPH]]
             reply = self.send("POST", self.url, data=excluded, headers=headers)
             if not (reply.status_code == 500 and "SQ200" in reply.text[:200]):
-                self._check(reply, "query")
-                return self._parse(reply, form), reply
+                return self._answer(reply, form)
         reply = self.send("POST", self.url, data=listed, headers=headers)
-        self._check(reply, "query")
-        return self._parse(reply, form), reply
+        return self._answer(reply, form)
+
+    def _answer(self, reply: requests.Response, form: str) -> tuple[QueryResult, requests.Response]:
+        check_reply(reply, "query", anonymous=self._credentials is None)
+        return read_answer(reply.content, form, booleans_as_numbers=self.booleans_as_numbers), reply
 
     def query(self, sparql: str, **options: Unpack[QueryOptions]) -> QueryResult:
         """Run a SPARQL 1.1 query on the server (`QueryOptions` says what the options mean):
@@ -209,50 +196,16 @@ class RemoteStore:
         text = done.text
         bindings = options.get("bindings")
         if bindings:
-            text = _bind(text, _values_clause(bindings))
+            text = bind_values(text, values_clause(bindings))
         result, reply = self.raw_query(
             text, default_graphs=default_graphs, named_graphs=named_graphs
         )
-        self._refuse_cut(result, reply)
+        refuse_cut(result, reply, self.row_cap)
         if done.applied and any(v.startswith(FRESH) for v in result.variables):
             keep = [i for i, v in enumerate(result.variables) if not v.startswith(FRESH)]
             result.variables = [result.variables[i] for i in keep]
             result.rows = [tuple(row[i] for i in keep) for row in result.rows]
         return result
-
-    def _parse(self, reply: requests.Response, form: str) -> QueryResult:
-        data = reply.content
-        try:
-            if form == "graph":
-                triples = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
-                return QueryResult("graph", triples=[ox.Triple(*t) for t in _triples(triples)])
-            # Virtuoso names blank nodes nodeID://b1000 in results; a blank node label is b1000
-            data = data.replace(b"<bnode>nodeID://", b"<bnode>")
-            raw = ox.parse_query_results(data, ox.QueryResultsFormat.XML)
-        except (SyntaxError, ValueError) as error:
-            raise StkgError(f"the SPARQL server's answer could not be read: {error}") from None
-        result = QueryResult.from_oxigraph(raw)
-        if form == "ask" and result.kind == "select":  # Virtuoso: a row of __ASK_RETVAL
-            value = result.rows[0][0] if result.rows else None
-            return QueryResult("ask", boolean=value is not None and value.value in ("1", "true"))
-        if self.booleans_as_numbers and result.kind == "select":
-            result.rows = [tuple(_boolean(t) for t in row) for row in result.rows]
-        return result
-
-    def _refuse_cut(self, result: QueryResult, reply: requests.Response) -> None:
-        if result.kind == "ask":
-            return
-        caps = [self.row_cap] if self.row_cap else []
-        header = reply.headers.get("X-SPARQL-MaxRows", "")
-        if header.isdigit():
-            caps.append(int(header))
-        for cap in caps:
-            if len(result) >= cap:
-                raise AnswerCut(
-                    f"the SPARQL server stops answers at {cap:,} rows (Virtuoso: "
-                    "[SPARQL] ResultSetMaxRows) and this answer reached it, so it may be "
-                    "incomplete; raise the server's cap, or narrow the query"
-                )
 
     def _closure(self, predicate: str, iri: str, graphs: Sequence[str] | None) -> list[str]:
         """What `?c <predicate>* <iri>` covers, asked with `?c` unbound (which servers
@@ -262,7 +215,7 @@ class RemoteStore:
             result, reply = self.raw_query(
                 f"SELECT DISTINCT ?c WHERE {{ ?c <{predicate}>* <{iri}> }}", default_graphs=graphs
             )
-            self._refuse_cut(result, reply)
+            refuse_cut(result, reply, self.row_cap)
             found = {row[0].value for row in result.rows if isinstance(row[0], ox.NamedNode)}
             self._closures[key] = sorted(found | {iri})
         return self._closures[key]
@@ -276,7 +229,7 @@ class RemoteStore:
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run SPARQL Update on the server; one large INSERT DATA of triples (a stored
         validation report) goes in batches, its blank nodes kept whole."""
-        big = _INSERT_NTRIPLES.match(sparql) if len(sparql) > 100_000 else None
+        big = INSERT_NTRIPLES.match(sparql) if len(sparql) > 100_000 else None
         if big is not None:  # e.g. a validation report: Virtuoso's parser stops at ~5,000
             try:
                 triples = list(ox.parse(big.group(2), format=ox.RdfFormat.TURTLE))
@@ -286,7 +239,7 @@ class RemoteStore:
                 staging = f"{STAGING}{uuid.uuid4().hex}"
                 node = ox.NamedNode(staging)
                 try:
-                    self._insert(staging, [ox.Quad(*_spo(t), node) for t in triples])
+                    self._insert(staging, [ox.Quad(*spo(t), node) for t in triples])
                     self.update(f"ADD SILENT GRAPH <{staging}> TO GRAPH <{big.group(1)}>")
                 finally:
                     self.update(f"DROP SILENT GRAPH <{staging}>")
@@ -294,10 +247,10 @@ class RemoteStore:
         text = sparql
         if base_iri and not re.match(r"\s*BASE\b", text, re.I):
             text = f"BASE <{base_iri}>\n{text}"
-        text = _insert_data_with_blank_nodes(text)
+        text = insert_data_with_blank_nodes(text)
         try:
             reply = self.send("POST", self.update_url, data={"update": text})
-            self._check(reply, "update")
+            check_reply(reply, "update", anonymous=self._credentials is None)
         finally:
             self._changed()
 
@@ -348,7 +301,7 @@ class RemoteStore:
         it stays one node."""
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
         if self.gsp_url is not None:
-            for batch in _batches(triples, GSP_BATCH):
+            for batch in batches(triples, GSP_BATCH):
                 body = ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
                 reply = self.send(
                     "POST",
@@ -357,10 +310,10 @@ class RemoteStore:
                     data=body,
                     headers={"Content-Type": "application/n-triples"},
                 )
-                self._check(reply, "update")
+                check_reply(reply, "update", anonymous=self._credentials is None)
         else:
-            for batch in _batches(triples, UPDATE_BATCH):
-                self.update(_insert_text(graph, batch))
+            for batch in batches(triples, UPDATE_BATCH):
+                self.update(insert_text(graph, batch))
         self._changed()
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
@@ -385,10 +338,10 @@ class RemoteStore:
             raise StkgError("a remote store cannot remove statements about blank nodes")
         operations = [f"DROP SILENT GRAPH <{g}>" for g in drop]
         if removed:
-            operations.append(f"DELETE DATA {{ {_quads_text(removed)} }}")
+            operations.append(f"DELETE DATA {{ {quads_text(removed)} }}")
         if added:
             operations.append(
-                _insert_data_with_blank_nodes(f"INSERT DATA {{ {_quads_text(added)} }}")
+                insert_data_with_blank_nodes(f"INSERT DATA {{ {quads_text(added)} }}")
             )
         if operations:
             self.update(" ;\n".join(operations))
@@ -405,7 +358,7 @@ class RemoteStore:
     def _triples(self, graph: str | None) -> list[ox.Triple]:
         where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
         result, reply = self.raw_query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}")
-        self._refuse_cut(result, reply)
+        refuse_cut(result, reply, self.row_cap)
         return result.triples
 
     def export(self, fmt: str, *, graph: str | None = None) -> bytes:
@@ -489,140 +442,3 @@ def _auth_for(reply: requests.Response, user: str, password: str) -> AuthBase:
     return (
         HTTPDigestAuth(user, password) if "digest" in challenge else HTTPBasicAuth(user, password)
     )
-
-
-def _form(toks: list[Any]) -> str:
-    for tok in toks:
-        if tok.kind == "word":
-            word = tok.text.upper()
-            if word == "SELECT":
-                return "select"
-            if word == "ASK":
-                return "ask"
-            if word in ("CONSTRUCT", "DESCRIBE"):
-                return "graph"
-    return "select"
-
-
-_INSERT_NTRIPLES = re.compile(
-    r"\A\s*INSERT\s+DATA\s*\{\s*GRAPH\s*<([^<>\s]+)>\s*\{(.*)\}\s*\}\s*\Z", re.S | re.I
-)
-
-
-def _spo(triple: Any) -> tuple[Any, Any, Any]:
-    return triple.subject, triple.predicate, triple.object
-
-
-def _triples(parsed: Iterable[Any]) -> Iterable[tuple[Any, Any, Any]]:
-    for item in parsed:
-        yield item.subject, item.predicate, item.object
-
-
-def _boolean(term: Term | None) -> Term | None:
-    if (
-        isinstance(term, ox.Literal)
-        and term.datatype.value == XSD_BOOLEAN
-        and term.value in ("1", "0")
-    ):
-        return ox.Literal("true" if term.value == "1" else "false", datatype=term.datatype)
-    return term
-
-
-def _values_clause(bindings: dict[str, Term] | Any) -> str:
-    names = list(bindings)
-    for name in names:
-        if isinstance(bindings[name], ox.BlankNode):
-            raise SourceError(f"?{name}: a blank node cannot be sent to a remote store", "query")
-    head = " ".join(f"?{n}" for n in names)
-    row = " ".join(str(bindings[n]) for n in names)
-    return f"VALUES ({head}) {{ ({row}) }}"
-
-
-def _bind(text: str, values: str) -> str:
-    """`values` as the first element of the query's WHERE group: the bound terms are there
-    before anything is evaluated, as Oxigraph's substitutions are. (A VALUES clause after the
-    query is joined last by the standard, and Virtuoso ignored one after ORDER BY on
-    mapping-coverage: 3,075 rows instead of 92.)"""
-    toks = tokens(text)
-    form = _form(toks)
-    depth, after_where = 0, form != "graph"
-    for tok in toks:
-        if tok.kind == "word" and tok.text.upper() == "WHERE" and depth == 0:
-            after_where = True
-        if tok.text == "{" and depth == 0 and after_where:
-            at = tok.offset + 1
-            return f"{text[:at]} {values} {text[at:]}"
-        if tok.text in "({[":
-            depth += 1
-        elif tok.text in ")}]":
-            depth -= 1
-            if depth == 0 and form == "graph" and not after_where:
-                after_where = True  # CONSTRUCT { template } { … } without WHERE
-    return text + "\n" + values
-
-
-def _quads_text(quads: Iterable[ox.Quad]) -> str:
-    by_graph: dict[str, list[str]] = {}
-    for q in quads:
-        by_graph.setdefault(q.graph_name.value, []).append(
-            f"{q.subject} {q.predicate} {q.object} ."
-        )
-    return " ".join(f"GRAPH <{g}> {{ {' '.join(lines)} }}" for g, lines in by_graph.items())
-
-
-def _insert_text(graph: str, triples: Sequence[ox.Triple]) -> str:
-    body = " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
-    return _insert_data_with_blank_nodes(f"INSERT DATA {{ GRAPH <{graph}> {{ {body} }} }}")
-
-
-_ONE_INSERT_DATA = re.compile(
-    r"^(\s*(?:PREFIX\s+\S*\s*<[^>]*>\s*|BASE\s*<[^>]*>\s*)*)INSERT\s+DATA\b", re.I
-)
-
-
-def _insert_data_with_blank_nodes(text: str) -> str:
-    """INSERT DATA with blank nodes as INSERT … WHERE {}: the same update (fresh blank nodes
-    each time), which Virtuoso takes (it refuses blank nodes in INSERT DATA)."""
-    match = _ONE_INSERT_DATA.match(text)
-    if match is None:
-        return text
-    toks = tokens(text)
-    blank = any((t.kind == "pname" and t.text.startswith("_:")) or t.text == "[" for t in toks)
-    operations = [t for t in toks if t.kind == "word" and t.text.upper() in UPDATE_KEYWORDS]
-    if not blank or len(operations) != 1:
-        return text  # several operations: left to the server
-    return text[: match.start()] + match.group(1) + "INSERT" + text[match.end() :] + " WHERE {}"
-
-
-def _batches(triples: list[ox.Triple], size: int) -> Iterable[list[ox.Triple]]:
-    """Batches of about `size` triples, each holding every statement of its blank nodes."""
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    plain: list[ox.Triple] = []
-    with_blank: list[tuple[ox.Triple, str]] = []
-    for triple in triples:
-        blanks = [t.value for t in (triple.subject, triple.object) if isinstance(t, ox.BlankNode)]
-        if not blanks:
-            plain.append(triple)
-            continue
-        root = find(blanks[0])
-        for other in blanks[1:]:
-            parent[find(other)] = root
-        with_blank.append((triple, blanks[0]))
-    components: dict[str, list[ox.Triple]] = {}
-    for triple, node in with_blank:
-        components.setdefault(find(node), []).append(triple)
-    batch: list[ox.Triple] = []
-    for group in [*components.values(), *([t] for t in plain)]:
-        if batch and len(batch) + len(group) > size:
-            yield batch
-            batch = []
-        batch.extend(group)
-    if batch:
-        yield batch

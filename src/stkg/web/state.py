@@ -31,11 +31,12 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, has_request_context
 
 from stkg import __version__
-from stkg.execution import CachingExecutor, Executor, LocalExecutor, WorkerPool
+from stkg.execution import CachingExecutor, Executor, LocalExecutor
 from stkg.project import Project
 from stkg.sandbox import Limits
 from stkg.store import Store
 from stkg.web.admission import NAMED, Admission
+from stkg.worker_pool import WorkerPool
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
