@@ -17,13 +17,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from commands import stkg
+from commands import start_stkg, stkg
 from conftest import REPO
 from stkg.inventory.batches import PROVENANCE_GRAPH
 from stkg.inventory.export import export_rows, write_book, write_folder
 from stkg.inventory.mapping import load_mapping
 from stkg.project import GRAPH_BASE, Project
 from stkg.store import OxigraphStore
+from test_restore_point import kill, wait_until_stopped
 
 FIXTURE = REPO / "data" / "import" / "example"  # the example inventory the README shows
 EX = "https://w3id.org/stkg/example/acme/"
@@ -186,6 +187,25 @@ def test_rollback_restores_the_earlier_state_exactly(project, tmp_path):
     again = run(project, "import", "--rollback", "other", store=store)
     assert again.returncode == 1
     assert "no import batch 'other' in the store (batches: first)" in again.stderr
+
+
+def test_an_import_killed_while_it_writes_leaves_the_store_as_it_was(project, tmp_path):
+    store = tmp_path / "store"
+    assert run(project, "import", str(FIXTURE), store=store).returncode == 0
+    before = quads(project, store)
+    listed = run(project, "import", "--list", store=store).stdout
+    other = tmp_path / "example"  # the same batch, every IRI changed: it is written anew
+    shutil.copytree(FIXTURE, other)
+    options = ("--project", str(project), "--store", str(store))
+    process = start_stkg(*options, "import", str(other), "--base", BASE, cwd=tmp_path,
+                         env={"STKG_LOAD_PAUSE_AT": "written-part"})  # fmt: skip
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    assert line.strip() == "stkg: paused at written-part", line + process.stderr.read()
+    wait_until_stopped(process)
+    kill(process)
+    assert quads(project, store) == before
+    assert run(project, "import", "--list", store=store).stdout == listed
 
 
 def test_an_import_is_recorded_with_prov_o(project, tmp_path):

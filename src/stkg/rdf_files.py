@@ -195,11 +195,12 @@ def check_syntax(source: Source) -> int:
     return sum(1 for _ in _parse(source))
 
 
-def pause_at(stage: str, sources: Sequence[Source]) -> None:
+def pause_at(stage: str, sources: Sequence[Source] = ()) -> None:
     """A fault-injection point for the tests that kill a load (`STKG_LOAD_PAUSE_AT=
-    STAGE:FILE-LABEL`): say so on stderr, then stop until SIGCONT or SIGKILL."""
+    STAGE:FILE-LABEL`, or `STAGE` for a write of no file): say so on stderr, then stop
+    until SIGCONT or SIGKILL."""
     wanted = os.environ.get("STKG_LOAD_PAUSE_AT")
-    if wanted and wanted in {f"{stage}:{source.label}" for source in sources}:
+    if wanted and wanted in {stage} | {f"{stage}:{source.label}" for source in sources}:
         print(f"stkg: paused at {stage}", file=sys.stderr, flush=True)
         os.kill(os.getpid(), signal.SIGSTOP)
 

@@ -87,23 +87,21 @@ def run_import(
     if relabel is not None:
         for file in built.files:
             file.label = relabel(file.label)
-    before = batch_store.current(store, batch_id)
     imported = systems(built)
     outcome = Outcome(built, 0, 0, imported, [], dry_run)
     outcome.translation = translation
     if dry_run:
         scratch = _copy(store)
         old = _gaps(scratch, imported)
-        outcome.added, outcome.removed = batch_store.write(scratch, built, "dry-run", before)
-        del before
+        outcome.added, outcome.removed = batch_store.write(scratch, built, "dry-run")
         outcome.results = _gaps(scratch, imported)
         new_keys, old_keys = {r.key() for r in outcome.results}, {r.key() for r in old}
         outcome.brought, outcome.resolved = len(new_keys - old_keys), len(old_keys - new_keys)
         outcome.labels = labels(scratch, imported)
         return outcome
     with progress.status("Writing"):
-        outcome.added, outcome.removed = batch_store.write(store, built, agent, before)
-    del before  # and the quads are released: 2 GiB at 100,000 systems
+        outcome.added, outcome.removed = batch_store.write(store, built, agent)
+    # the quads are released: 2 GiB at 100,000 systems
     # as after `stkg load`: a bulk write leaves an on-disk store's files unmerged, and the
     # validation below then took 111 s instead of 21 s at 10,000 systems (3 s to compact)
     store.optimize()

@@ -140,8 +140,8 @@ class Store(Protocol):
         nothing."""
         ...
 
-    def quads(self, graph: str) -> list[ox.Quad]:
-        """The statements of one named graph."""
+    def quads(self, graph: str) -> Iterable[ox.Quad]:
+        """The statements of one named graph (a store may read them as they are iterated)."""
         ...
 
     def graphs(self) -> dict[str, int]:
