@@ -14,6 +14,10 @@ the very first call, `--runs` cold calls (the text made unique by a trailing com
 endpoint's answer cache cannot serve it) and `--runs` repeated calls of one text (served from
 that cache). Pages: the first answer after the port opened (and whether it carried the
 still-computing notice), then `--runs` requests once complete.
+
+`--gate` times only the query gate in this process, on every case's text made new each
+run: `stkg.sandbox.check_query` (the token proof first) against `check_query_parsed`
+(rdflib's parse, the gate before the proof), and whether the proof decided.
 """
 
 from __future__ import annotations
@@ -125,6 +129,31 @@ def in_process(store_dir: Path, runs: int) -> None:
             times.append(time.perf_counter() - start)
         print(json.dumps({"query": label, "times": times, "rows": rows}), flush=True)
     store.close()
+
+
+def gate_table(runs: int) -> str:
+    """Per case: the full parse's p50 and the gate's p50 in ms on new texts, their ratio."""
+    from stkg.sandbox import check_query, check_query_parsed, plain_query
+
+    check_query_parsed("ASK {}", None)  # rdflib's grammar loads once, as in a worker
+    lines = [
+        "| query | token proof | full parse p50 | gate p50 | full / gate |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for label, (name, values) in cases().items():
+        text, _ = bound_text(name, values)
+        timed = {}
+        for check in (check_query_parsed, check_query):
+            times = []
+            for i in range(runs):
+                start = time.perf_counter()
+                check(f"{text}\n# new {i}", None)
+                times.append(time.perf_counter() - start)
+            timed[check] = statistics.median(times) * 1000
+        full, gate = timed[check_query_parsed], timed[check_query]
+        proof = "yes" if plain_query(text) else "no"
+        lines.append(f"| {label} | {proof} | {full:.1f} | {gate:.2f} | {full / gate:.0f}x |")
+    return "\n".join(lines) + "\n"
 
 
 def post(url: str, text: str) -> tuple[float, int]:
@@ -269,7 +298,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=7, help="calls per query and page")
     parser.add_argument("--work", type=Path, default=None, help="generated data, stores")
     parser.add_argument("--in-process", type=Path, help=argparse.SUPPRESS)  # the child step
+    parser.add_argument("--gate", action="store_true", help="time only the query gate")
     args = parser.parse_args(argv)
+    if args.gate:
+        sys.stdout.write(gate_table(args.runs))
+        return
     if args.in_process:
         in_process(args.in_process, args.runs)
         return

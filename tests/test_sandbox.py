@@ -9,10 +9,21 @@ import threading
 from typing import ClassVar
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from stkg.cli import main
-from stkg.errors import SourceError
-from stkg.sandbox import QueryRefused, check_query, check_update, tokens
+from stkg.errors import SourceError, StkgError
+from stkg.queries import named_queries
+from stkg.sandbox import (
+    Limits,
+    QueryRefused,
+    check_query,
+    check_query_parsed,
+    check_update,
+    plain_query,
+    tokens,
+)
 
 GRAPHS = {"urn:g:one", "https://w3id.org/stkg/graph/data/examples/portfolio.ttl"}
 
@@ -125,6 +136,153 @@ def test_tokens_follow_the_grammar():
         ("string", '"s\\""'),
         ("other", "}"),
     ]
+
+
+def _outcome(check, text: str, limits: Limits) -> tuple[object, ...]:
+    try:
+        plan = check(text, GRAPHS, limits)
+    except StkgError as error:
+        return (type(error).__name__, str(error), getattr(error, "status", None))
+    return ("runs", plan.default_graphs, plan.named_graphs)
+
+
+def _any_case(word: str) -> st.SearchStrategy[str]:
+    flips = st.lists(st.booleans(), min_size=len(word), max_size=len(word))
+    return flips.map(
+        lambda up: "".join(c.upper() if u else c.lower() for c, u in zip(word, up, strict=True))
+    )
+
+
+# Between tokens: nothing, blanks, and comments that name what the gate looks for.
+_SPACE = st.sampled_from(["", " ", "\n", " # SERVICE <http://127.0.0.1:1/>\n", "#from\n"])
+_TARGETS = ["<http://127.0.0.1:1/sparql>", "?svc", "ex:sparql", "<sparql>"]
+
+
+@st.composite
+def _service(draw) -> str:
+    silent = draw(st.sampled_from(["", "SILENT ", "silent", "SiLeNt "]))
+    keyword = draw(st.one_of(_any_case("SERVICE"), st.sampled_from(["\\u0053ERVICE", "ſERVICE"])))
+    target = draw(st.sampled_from(_TARGETS))
+    return f"{keyword}{draw(_SPACE)}{silent}{target}{draw(_SPACE)}{{ ?s ?p ?o }}"
+
+
+_SAFE = st.sampled_from(
+    [
+        "?s ?p ?o .",
+        "?s ex:p/ex:q|^ex:r ?o .",
+        "?s ex:p ( 1 2 3 ) .",
+        "?s ex:p ?o , ?o2 ; ex:q [ ex:r ?x ] .",
+        "FILTER(?o > 1 && ?o < 10 || !BOUND(?x) || ?o IN (1, 2))",
+        "BIND(STR(?s) AS ?label)",
+    ]
+)
+_ODD = st.sampled_from(
+    [
+        '?s ex:p "SERVICE <http://127.0.0.1:1/> { }" .',
+        "?s <http://example.org/SERVICE> ?service .",
+        "?s ex:service ?o .",
+        "VALUES ?svc { <http://127.0.0.1:1/sparql> }",
+        "?s ?p",
+    ]
+)
+_LEAVES = st.one_of(
+    _SAFE,
+    _SAFE,
+    _SAFE,
+    st.one_of(_ODD, _service()),
+    st.integers(1, 40).map(lambda n: " ".join(["?s ?p ?o ."] * n)),
+    st.integers(1, 40).map(lambda n: f"?s {'/'.join(['ex:p'] * n)} ?o ."),
+    st.integers(1, 40).map(lambda n: f"FILTER({' + '.join(['1'] * n)} > 0)"),
+    st.integers(1, 70).map(lambda n: f"FILTER({'(' * n}1{')' * n})"),
+)
+_WRAPS = [
+    "{{ {0} }}",
+    "OPTIONAL {{ {0} }}",
+    "{{ SELECT * WHERE {{ {0} }} }}",
+    "FILTER NOT EXISTS {{ {0} }}",
+    "{{ ?a ?b ?c }} UNION {{ {0} }}",
+    "GRAPH ?g {{ {0} }}",
+    "MINUS {{ {0} }}",
+]
+_GROUPS = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.tuples(st.sampled_from(_WRAPS), inner).map(lambda w: w[0].format(w[1])),
+        st.tuples(inner, _SPACE, inner).map("".join),
+    ),
+    max_leaves=4,
+)
+_PROLOGUES = st.sampled_from(
+    [
+        "PREFIX ex: <http://example.org/>",
+        "PREFIX ex: <http://example.org/>",
+        "PREFIX ex: <http://example.org/> PREFIX service: <urn:x:>",
+        "PREFIX ex: <http://example.org/> BASE <http://127.0.0.1:1/>",
+    ]
+)
+_FORMS = st.sampled_from(
+    ["SELECT *", "SELECT ?s", "select distinct ?s", "CONSTRUCT { ?s ?p ?o }", "ASK", "DESCRIBE ?s"]
+)
+_DATASETS = st.sampled_from(
+    [
+        *[""] * 6,
+        "FROM <urn:g:one>",
+        "FROM NAMED <urn:g:one>",
+        "from <file:///etc/passwd>",
+        "FROM<http://127.0.0.1:1/x>",
+        "FROM ex:g",
+        "FrOm NaMeD ex:g",
+    ]
+)
+_LIMITS = st.builds(
+    Limits,
+    nesting=st.integers(8, 60),
+    expression=st.integers(10, 80),
+    path=st.integers(8, 40),
+    patterns=st.integers(24, 160),
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(
+    prologue=_PROLOGUES,
+    form=_FORMS,
+    dataset=_DATASETS,
+    where=_any_case("WHERE"),
+    group=_GROUPS,
+    gaps=st.tuples(_SPACE, _SPACE, _SPACE),
+    limits=_LIMITS,
+)
+def test_the_token_proof_never_decides_otherwise_than_the_full_parse(
+    prologue, form, dataset, where, group, gaps, limits
+):
+    text = f"{prologue}\n{form}{gaps[0]} {dataset} {where}{gaps[1]}{{ {group} }}{gaps[2]}"
+    fast = plain_query(text, limits)
+    event(f"token proof: {fast}")
+    assert _outcome(check_query, text, limits) == _outcome(check_query_parsed, text, limits)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?s ?p }",
+        "SELECT * WHERE { ?s ?p ?o } ORDER",
+        "SELECT * { ?s ?p ?o",
+        "SELECT * WHERE { ?s ?p ?o } LIMIT x",
+        "SELECT ?x WHERE { ?s ?p ?o . FILTER(?o = ) }",
+    ],
+)
+def test_a_syntax_error_is_answered_by_the_full_parse(query):
+    assert not plain_query(query)
+    with pytest.raises(SourceError, match="syntax error") as error:
+        check_query(query, GRAPHS)
+    assert _outcome(check_query, query, Limits()) == _outcome(check_query_parsed, query, Limits())
+    assert error.value.line is not None
+
+
+def test_every_named_query_skips_the_full_parse(project):
+    for query in named_queries(project).values():
+        assert plain_query(query.sparql), query.id
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
