@@ -3,6 +3,7 @@ and after a restart on the unchanged on-disk store.
 
     .venv/bin/python -m bench.explorer_start --systems 10000
     .venv/bin/python -m bench.explorer_start --systems 100000     # minutes, GiBs
+    .venv/bin/python -m bench.explorer_start --systems 100000 --data gen100000.nt
 
 Generates the portfolio (`stkg.generate`, seed 0) into an on-disk store with the project,
 then starts the app as `stkg serve` does (`STKG_BACKGROUND`: the caches warm in a
@@ -69,6 +70,12 @@ def start(project: Any, folder: Path) -> tuple[Any, float, dict[str, tuple[float
 def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(prog="python -m bench.explorer_start", description=__doc__)
     parser.add_argument("--systems", type=int, default=10_000)
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="an N-Triples portfolio of --systems systems to load (`stkg generate`), "
+        "instead of generating one (seed 0)",
+    )
     args = parser.parse_args(argv)
 
     from stkg.project import Project, external_source
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> str:
     lines = []
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work) / "store"
-        path, _ = generate(args.systems, 0, Path(work))
+        path = args.data or generate(args.systems, 0, Path(work))[0]
         store = project.open_store(str(folder))
         store.load([external_source(path)], replace=False)
         triples = len(store)

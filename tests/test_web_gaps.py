@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import escape
 from urllib.parse import quote
@@ -210,3 +211,23 @@ def test_clause_codes_carry_their_titles(explorer):
     assert ref["label"] and ref["label"] != ref["notation"]
     html = explorer.get("/gaps").get_data(as_text=True)
     assert f'title="{escape(ref["label"])}">{ref["notation"]}</a>' in html
+
+
+def test_stkg_report_and_the_gaps_page_agree(explorer, runner):
+    """`stkg report --format json` and `/gaps.json` are built from one gap index: the same
+    systems with the same counts per severity and the same gap types."""
+    from conftest import REPO
+    from stkg.cli import main
+
+    result = runner.invoke(main, ["--project", str(REPO), "report", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    page = explorer.get("/gaps.json?per_page=500").get_json()
+    reported = {s["iri"]: s for s in report["systems"] if s["missing"]}
+    shown = {g["iri"]: g for g in page["groups"]}
+    assert set(reported) == set(shown) and shown
+    for iri, system in reported.items():
+        assert system["counts"] == shown[iri]["severities"], iri
+        types = {(m["shape"], m["shape_title"]) for m in system["missing"]}
+        assert types == {(r["shape"], r["shape_title"]) for r in shown[iri]["results"]}, iri
+    assert report["counts"] == page["counts"]

@@ -7,6 +7,7 @@ skos:prefLabel, else dct:title; English or untagged first) and a requirement's o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ class Term:
     iri: str
     label: str  # rdfs:label, skos:prefLabel or dct:title, else the compact IRI
     notation: str | None = None  # skos:notation, the official code of a requirement
+    labelled: bool = True  # False: `label` is the fallback, the graph has none
 
     @property
     def short(self) -> str:
@@ -56,6 +58,15 @@ def compact(iri: str) -> str:
         if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"{prefix}:{iri[len(namespace) :]}"
     return iri
+
+
+def local_name(iri: str) -> str:
+    return re.split(r"[/#]", iri.rstrip("/#"))[-1] or iri
+
+
+def title(label: str) -> str:
+    """A label as a heading or column title: "escalation path" → "Escalation path"."""
+    return label[:1].upper() + label[1:] if label else label
 
 
 def describe(store: Store, iris: Iterable[str]) -> dict[str, Term]:
@@ -74,8 +85,9 @@ def describe(store: Store, iris: Iterable[str]) -> dict[str, Term]:
     terms = {}
     for iri in wanted:
         kinds = found.get(iri, {})
-        label = next((b for k in (1, 2, 3) if (b := _best(kinds.get(k, [])))), compact(iri))
-        terms[iri] = Term(iri, label, _best(kinds.get(4, [])))
+        label = next((b for k in (1, 2, 3) if (b := _best(kinds.get(k, [])))), None)
+        notation = _best(kinds.get(4, []))
+        terms[iri] = Term(iri, label or compact(iri), notation, label is not None)
     return terms
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from stkg.classify import Classification, classify, stored_classifications, tiers_by_system
+from stkg.gap_index import GapIndex, severity_counts
 from stkg.labels import Term, describe
 from stkg.mappings.model import (
     Catalogue,
@@ -99,6 +100,7 @@ def report_data(
     *,
     by: str = "system",
     report: ValidationReport | None = None,
+    index: GapIndex | None = None,
     framework: str | None = None,
     systems: Sequence[str] | None = None,
     classifications: Sequence[Classification] | None = None,
@@ -107,26 +109,21 @@ def report_data(
 ) -> dict[str, Any]:
     """The gap report as a JSON-ready dict, grouped `by` "system" or "framework".
 
-    `report` defaults to validating the store; `classifications` to the stored ones, else a
-    fresh derivation. By system, `systems` (or `limit`/`offset` over all systems, sorted by
-    IRI) selects the systems shown; by framework, `framework` (a short name such as
-    `nist-ai-rmf`, or an IRI) selects one framework.
+    `index` is the indexed validation run the explorer's `/gaps` shares (built from `report`
+    if not given, and `report` defaults to validating the store); `classifications` to the
+    stored ones, else a fresh derivation. By system, `systems` (or `limit`/`offset` over all
+    systems, sorted by IRI) selects the systems shown; by framework, `framework` (a short
+    name such as `nist-ai-rmf`, or an IRI) selects one framework.
     """
     if by not in GROUPS:
         raise ValueError(f"by must be one of {GROUPS}")
-    report = validate(store) if report is None else report
+    if index is None:
+        index = GapIndex.build(validate(store) if report is None else report, store)
     if by == "framework":
-        return _by_framework(store, report, framework)
+        return _by_framework(store, index, framework)
     if classifications is None:
         classifications = stored_classifications(store) or classify(store)
-    return _by_system(store, report, classifications, systems, limit, offset)
-
-
-def _counts(results: Sequence[ValidationResult]) -> dict[str, int]:
-    counts = dict.fromkeys(SEVERITIES, 0)
-    for r in results:
-        counts[r.severity] = counts.get(r.severity, 0) + 1
-    return counts
+    return _by_system(store, index, classifications, systems, limit, offset)
 
 
 # --- Per system -----------------------------------------------------------------------------
@@ -134,7 +131,7 @@ def _counts(results: Sequence[ValidationResult]) -> dict[str, int]:
 
 def _by_system(
     store: Store,
-    report: ValidationReport,
+    index: GapIndex,
     classifications: Sequence[Classification],
     systems: Sequence[str] | None,
     limit: int | None,
@@ -144,10 +141,7 @@ def _by_system(
     chosen = list(systems) if systems is not None else every
     total = len(chosen)
     chosen = chosen[offset : offset + limit if limit is not None else None]
-    results: dict[str, list[ValidationResult]] = defaultdict(list)
-    for r in report.results:
-        for s in r.systems:
-            results[s].append(r)
+    results = index.by_system
     elements = _elements(store, chosen)
     tiers = tiers_by_system(classifications)
     iris = set(chosen) | {t for ts in tiers.values() for t in ts}
@@ -161,9 +155,9 @@ def _by_system(
         "by": "system",
         "total": total,
         "offset": offset,
-        "counts": _counts([r for s in chosen for r in results.get(s, [])]),
+        "counts": severity_counts(r for s in chosen for r in results.get(s, [])),
         "systems": [
-            _system(s, elements.get(s, []), tiers.get(s, []), results.get(s, []), terms)
+            _system(s, elements.get(s, []), tiers.get(s, []), results.get(s, []), terms, index)
             for s in chosen
         ],
     }
@@ -197,6 +191,7 @@ def _system(
     tiers: list[str],
     results: list[ValidationResult],
     terms: dict[str, Term],
+    index: GapIndex,
 ) -> dict[str, Any]:
     grouped: dict[str, list[dict[str, Any]]] = {name: [] for name in ELEMENT_NAMES}
     for name, relation, value in elements:
@@ -205,17 +200,18 @@ def _system(
         **_term(system, terms),
         "tiers": [_term(t, terms) for t in tiers],
         "elements": grouped,
-        "counts": _counts(results),
-        "missing": [_result(r, terms) for r in results],
+        "counts": severity_counts(results),
+        "missing": [_result(r, terms, index) for r in results],
     }
 
 
-def _result(r: ValidationResult, terms: dict[str, Term]) -> dict[str, Any]:
+def _result(r: ValidationResult, terms: dict[str, Term], index: GapIndex) -> dict[str, Any]:
     return {
         "severity": r.severity,
         "message": r.message,
         "focus_node": _term(r.focus_node, terms),
         "shape": r.source_shape,
+        "shape_title": index.title(r.source_shape),
         "path": r.path,
         "value": r.value,
         "requirements": [
@@ -233,13 +229,10 @@ def _result(r: ValidationResult, terms: dict[str, Term]) -> dict[str, Any]:
 # --- Per framework --------------------------------------------------------------------------
 
 
-def _by_framework(store: Store, report: ValidationReport, framework: str | None) -> dict[str, Any]:
+def _by_framework(store: Store, index: GapIndex, framework: str | None) -> dict[str, Any]:
     catalogue = fetch_catalogue(store)
     chosen = resolve_framework(framework, catalogue) if framework else None
-    direct: dict[str, list[ValidationResult]] = defaultdict(list)
-    for r in report.results:
-        for q in r.requirements:
-            direct[q.iri].append(r)
+    report, direct = index.report, index.by_requirement
     steps = _steps(fetch_links(store), set(direct))
     requirements = set(direct) | {s.other for s in steps}
     iris = set(requirements) | {s for r in report.results for s in r.systems}
@@ -267,7 +260,7 @@ def _by_framework(store: Store, report: ValidationReport, framework: str | None)
     return {
         "by": "framework",
         "framework": chosen,
-        "counts": _counts(report.results),
+        "counts": severity_counts(report.results),
         "frameworks": frameworks,
     }
 

@@ -1,4 +1,4 @@
-"""The formats of a gap report: Markdown, self-contained HTML and CSV.
+"""The formats of a gap report: Markdown, self-contained HTML, CSV and JSON.
 
 Each renders the dict of `stkg.report.report_data`; a dict registry, so the CLI offers
 exactly what is here.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -186,8 +187,14 @@ def to_html(data: dict[str, Any]) -> str:
     return env.get_template(name).render(data=data, elements=ELEMENT_NAMES, counts=_counts)
 
 
+def to_json(data: dict[str, Any]) -> str:
+    """The data itself: what `/gaps.json` is built from too (`stkg.gap_index`)."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
     "markdown": to_markdown,
+    "json": to_json,
     "html": to_html,
     "csv": to_csv,
 }

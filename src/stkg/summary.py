@@ -39,14 +39,18 @@ COUNTS: dict[str, str] = {
 }
 
 
-def summarize(store: Store, project: Project) -> dict[str, Any]:
-    """Counts of what the store holds, and where each graph came from."""
+def summarize(
+    store: Store, project: Project, graphs: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """Counts of what the store holds, and where each graph came from. `graphs` (the
+    store's graphs and sizes) saves counting every quad again where a caller has them: at
+    100,000 systems that count is about 3 s of the start page's 4.3 s."""
     counts = {
         name: int(store.query(PREFIXES + sparql).rows[0][0].value)
         for name, sparql in COUNTS.items()
     }
     counts["named_queries"] = len(project.query_files())
-    graphs = store.graphs()
+    graphs = store.graphs() if graphs is None else graphs
     counts["triples"] = sum(graphs.values())
     labels = {source.graph: source.label for source in project.sources()}
     return {

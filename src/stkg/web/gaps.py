@@ -3,13 +3,13 @@
 Validation runs once per app, not per request: `gap_index()` validates the store through
 `stkg.validate`'s public API the first time a page needs it and keeps the result in
 the app's caches (`stkg.web.state.Caches`), which a write through the app moves to a new
-store version, so the next page after a write validates again.
+store version, so the next page after a write validates again. The index is
+`stkg.gap_index.GapIndex`, the one `stkg report` builds its report from.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import (
@@ -23,6 +23,7 @@ from flask import (
 )
 from rdflib import Graph
 
+from stkg.gap_index import SEVERITY_RANK, GapIndex, priority, severity_counts
 from stkg.validate import SEVERITIES, ValidationReport, ValidationResult, validate
 from stkg.web.classification import TIER_BASE, TIERS
 from stkg.web.state import state
@@ -33,7 +34,6 @@ from stkg.web.terms import (
     local_name,
     page_url,
     requirement_order,
-    title,
     words_for,
 )
 
@@ -42,7 +42,6 @@ blueprint = Blueprint("gaps", __name__)
 GROUPS = ("system", "requirement")
 SORTS = ("priority", "name")  # worst first, or by name (systems) and framework order (clauses)
 VIEWS = ("list", "matrix")
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 HIGH_RISK_NAME = "high-risk"  # the `tier` filter for both high-risk routes
 HIGH_RISK = {TIER_BASE + "high-risk-annex-i", TIER_BASE + "high-risk-annex-iii"}
 GROUP_ROWS = 20  # results shown per group; a longer group links to its own paged list
@@ -58,71 +57,6 @@ CSV_COLUMNS = (
     "requirements",
     "frameworks",
 )
-
-
-@dataclass
-class GapIndex:
-    """One validation run, indexed the ways the explorer asks."""
-
-    report: ValidationReport
-    by_system: dict[str, list[ValidationResult]] = field(default_factory=dict)
-    systems_by_shape: dict[str, set[str]] = field(default_factory=dict)
-    systems_by_framework: dict[str, set[str]] = field(default_factory=dict)
-    systems_by_requirement: dict[str, set[str]] = field(default_factory=dict)
-    error: str | None = None  # why validation could not run; the pages then show no gaps
-    titles: dict[str, str] | None = None  # gap type titles by shape, labelled on first use
-    _worst_first: list[str] | None = None  # systems, worst first, computed on first use
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Saved with the store (stkg.web.state): the results, not the report's graph,
-        which the pages never read and which is rebuilt from the results when needed."""
-        kept = dict(self.__dict__)
-        report = self.report
-        kept["report"] = ValidationReport(
-            report.conforms, report.results, Graph(), report.labels, report.engine
-        )
-        return kept
-
-    @classmethod
-    def build(cls, report: ValidationReport) -> GapIndex:
-        index = cls(report)
-        by_system: dict[str, list[ValidationResult]] = defaultdict(list)
-        shapes, frameworks, requirements = defaultdict(set), defaultdict(set), defaultdict(set)
-        for result in report.results:
-            for system in result.systems:
-                by_system[system].append(result)
-                shapes[result.source_shape].add(system)
-                for req in result.requirements:
-                    requirements[req.iri].add(system)
-                    if req.framework:
-                        frameworks[req.framework].add(system)
-        index.by_system = dict(by_system)
-        index.systems_by_shape = dict(shapes)
-        index.systems_by_framework = dict(frameworks)
-        index.systems_by_requirement = dict(requirements)
-        return index
-
-    def label(self, iri: str) -> str:
-        return self.report.labels.get(iri) or compact(iri)
-
-    def worst_first(self) -> list[str]:
-        """Every system with gaps, worst first then by name: the unfiltered `/gaps` order,
-        sorted once per validation run (a page then slices it)."""
-        if self._worst_first is None:
-            by_name = sorted(self.by_system, key=lambda k: (self.label(k).lower(), k))
-            self._worst_first = sorted(by_name, key=lambda k: priority(self.by_system[k]))
-        return self._worst_first
-
-    def title(self, shape: str) -> str:
-        """A gap type's readable title: its shape's label ("Escalation path"), labelled
-        once per validation run for every shape with results."""
-        if self.titles is None:
-            known = describe(self.systems_by_shape)
-            self.titles = {
-                s: title(known[s].label if s in known else local_name(s))
-                for s in self.systems_by_shape
-            }
-        return self.titles.get(shape) or title(local_name(shape))
 
 
 def gap_index() -> GapIndex:
@@ -141,7 +75,7 @@ def _validated() -> GapIndex:
     then every page that counts gaps would fail. Instead the failure is logged with its
     traceback, and the pages say that validation could not run and show no gaps."""
     try:
-        return GapIndex.build(validate(state().store))
+        return GapIndex.build(validate(state().store), state().store)
     except Exception as error:
         current_app.logger.exception("validation failed; the explorer shows no gaps")
         empty = ValidationReport(conforms=False, results=[], graph=Graph())
@@ -177,19 +111,6 @@ def requirement_ref(ref: Any, index: GapIndex) -> dict[str, Any]:
         "label": index.label(ref.iri),  # the title, shown on hover beside the code
         "url": page_url(ref.iri, "requirement", ref.framework),
     }
-
-
-def priority(results: list[ValidationResult]) -> tuple[int, ...]:
-    """Worst first: the most severe result, then the number of violations, warnings and
-    infos, each more first (a system with ten violations before one with two)."""
-    counts = Counter(r.severity for r in results)
-    worst = min((SEVERITY_RANK.get(r.severity, len(SEVERITIES)) for r in results), default=9)
-    return (worst, *(-counts.get(s, 0) for s in SEVERITIES), -len(results))
-
-
-def severity_counts(results: list[ValidationResult]) -> dict[str, int]:
-    counts = Counter(r.severity for r in results)
-    return {s: counts.get(s, 0) for s in SEVERITIES}
 
 
 def _selected(result: ValidationResult, filters: dict[str, str], tiered: set | None) -> bool:

@@ -154,7 +154,7 @@ def worst_systems(index: GapIndex) -> list[dict[str, Any]]:
 def summary() -> dict[str, Any]:
     """What is loaded (`stkg.summary`), counted once per version of the store."""
     web = state()
-    return web.caches.get("summary", lambda: summarize(web.store, web.project))
+    return web.caches.get("summary", lambda: summarize(web.store, web.project, web.graphs()))
 
 
 def index_data() -> dict[str, Any]:

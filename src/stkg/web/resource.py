@@ -20,7 +20,7 @@ from stkg.web.portfolio import ORDERS
 from stkg.web.quality import resource_notes
 from stkg.web.sparql import CONTENT_TYPES
 from stkg.web.tables import int_arg
-from stkg.web.terms import PREFIXES, compact, describe, iri_term, store, term_info
+from stkg.web.terms import PREFIXES, compact, describe, store, term_info
 
 blueprint = Blueprint("resource", __name__)
 
@@ -58,45 +58,43 @@ def requested_iri() -> str:
     if not iri:
         abort(400, "give an IRI: /resource?iri=…")
     try:
-        term = iri_term(iri)
+        bound = {"iri": ox.NamedNode(iri)}
     except ValueError:
         abort(400, f"not an IRI: {iri!r}")
-    ask = f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s ?p {term} }} UNION {{ ?s {term} ?o }} }}"
-    if not store().query(ask).boolean:
+    ask = "ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } UNION { ?s ?iri ?o } }"
+    if not store().query(ask, bindings=bound).boolean:
         abort(404, f"<{iri}> is not in the store")
     return iri
 
 
-def _count(pattern: str) -> int:
-    return int(store().query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").rows[0][0].value)
+def _select(text: str, iri: str) -> list[dict[str, Term]]:
+    """Rows of a SELECT whose `?iri` is bound to the IRI (pyoxigraph binds only projected
+    variables, so `text` projects it)."""
+    return store().query(text, bindings={"iri": ox.NamedNode(iri)}).dicts()
+
+
+def _count(pattern: str, iri: str) -> int:
+    text = f"SELECT ?iri (COUNT(*) AS ?n) WHERE {{ {pattern} }} GROUP BY ?iri"
+    rows = _select(text, iri)
+    return int(rows[0]["n"].value) if rows else 0
 
 
 def resource_data(iri: str, out_page: int = 1, in_page: int = 1) -> dict[str, Any]:
     """Types, labels, one page of outgoing and one of incoming links, blank nodes opened."""
-    term = iri_term(iri)
-    outgoing = (
-        store()
-        .query(
-            f"SELECT ?p ?o WHERE {{ {term} ?p ?o }} ORDER BY ?p ?o "
-            f"LIMIT {LINKS} OFFSET {(out_page - 1) * LINKS}"
-        )
-        .dicts()
+    outgoing = _select(
+        "SELECT ?iri ?p ?o WHERE { ?iri ?p ?o } ORDER BY ?p ?o "
+        f"LIMIT {LINKS} OFFSET {(out_page - 1) * LINKS}",
+        iri,
     )
-    incoming = (
-        store()
-        .query(
-            f"SELECT ?s ?p WHERE {{ ?s ?p {term} }} ORDER BY ?p ?s "
-            f"LIMIT {LINKS} OFFSET {(in_page - 1) * LINKS}"
-        )
-        .dicts()
+    incoming = _select(
+        "SELECT ?iri ?s ?p WHERE { ?s ?p ?iri } ORDER BY ?p ?s "
+        f"LIMIT {LINKS} OFFSET {(in_page - 1) * LINKS}",
+        iri,
     )
-    blanks = (
-        store()
-        .query(
-            f"SELECT ?b ?p ?o WHERE {{ {term} ?p0 ?b FILTER(isBlank(?b)) ?b ?p ?o }} "
-            f"LIMIT {LINKS * 2}"
-        )
-        .dicts()
+    blanks = _select(
+        "SELECT ?iri ?b ?p ?o WHERE { ?iri ?p0 ?b FILTER(isBlank(?b)) ?b ?p ?o } "
+        f"LIMIT {LINKS * 2}",
+        iri,
     )
     nested: dict[str, list] = {}
     for row in blanks:
@@ -121,9 +119,9 @@ def resource_data(iri: str, out_page: int = 1, in_page: int = 1) -> dict[str, An
         return out
 
     totals = {
-        "outgoing": _count(f"{term} ?p ?o"),
-        "incoming": _count(f"?s ?p {term}"),
-        "as_property": _count(f"?s {term} ?o"),
+        "outgoing": _count("?iri ?p ?o", iri),
+        "incoming": _count("?s ?p ?iri", iri),
+        "as_property": _count("?s ?iri ?o", iri),
     }
     return {
         "resource": known[iri].as_dict(),
@@ -152,11 +150,11 @@ def resource_data(iri: str, out_page: int = 1, in_page: int = 1) -> dict[str, An
 
 def resource_rdf(iri: str, fmt: str) -> Response:
     """The triples about the IRI and pointing at it, up to the row cap."""
-    term = iri_term(iri)
     cap = int(current_app.config["STKG_MAX_ROWS"])
     result = store().query(
-        f"CONSTRUCT {{ {term} ?p ?o . ?s ?q {term} }} WHERE {{ "
-        f"{{ {term} ?p ?o }} UNION {{ ?s ?q {term} }} }} LIMIT {cap}"
+        "CONSTRUCT { ?iri ?p ?o . ?s ?q ?iri } WHERE { { ?iri ?p ?o } UNION { ?s ?q ?iri } } "
+        f"LIMIT {cap}",
+        bindings={"iri": ox.NamedNode(iri)},
     )
     body = result.serialize(fmt, PREFIXES if fmt == "turtle" else None)
     return Response(body, 200, content_type=CONTENT_TYPES[fmt])

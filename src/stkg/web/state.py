@@ -24,7 +24,7 @@ import pickle
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -181,7 +181,7 @@ class Caches:
                 document = pickle.load(saved)  # our own file, in the store folder
             if not isinstance(document, dict) or document.get("key") != key:
                 return False
-            values = dict(document["values"])
+            values = {n: v for n, v in dict(document["values"]).items() if _complete(v)}
         except Exception as error:  # a broken file only costs the recomputation
             if not isinstance(error, FileNotFoundError):
                 log.warning("%s: saved explorer caches ignored: %s", path, error)
@@ -190,6 +190,16 @@ class Caches:
             for name, value in values.items():
                 self._values[name] = (self.version, value)
         return True
+
+
+def _complete(value: Any) -> bool:
+    """Whether a saved value has every field its class has now. One pickled by an older
+    class (a gap index from before gap-type titles were kept) unpickles without the new
+    field and would fail on first use: it is recomputed instead. A field missing but with
+    a plain default reads the class's default, which is harmless."""
+    if not is_dataclass(value) or isinstance(value, type):
+        return True
+    return all(hasattr(value, f.name) for f in fields(value))
 
 
 @dataclass
@@ -288,8 +298,10 @@ class WebState:
 
     def version_key(self) -> tuple:
         """What identifies a store version across restarts: the stkg version and every
-        graph with its size (the store keeps no version number of its own)."""
-        return (__version__, tuple(sorted(self.store.graphs().items())))
+        graph with its size (the store keeps no version number of its own). The sizes are
+        the cached ones (`graphs()`), counted once per version for this key, the start page
+        and the endpoint's service description."""
+        return (__version__, tuple(sorted(self.graphs().items())))
 
     def restore_caches(self) -> bool:
         path = self.cache_file

@@ -31,7 +31,7 @@ from stkg.web.terms import (
     STKG,
     SYSTEM_CLASS,
     describe,
-    iri_term,
+    is_iri,
     requirement_order,
     store,
     term_info,
@@ -77,11 +77,10 @@ class Facts:
         self.detail: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         text = (
             PREFIX_LINES
-            + "SELECT ?p ?o ?p2 ?o2 WHERE { "
-            + iri_term(system)
-            + " ?p ?o . OPTIONAL { ?o ?p2 ?o2 FILTER(?p != rdf:type) } }"
+            + "SELECT ?iri ?p ?o ?p2 ?o2 WHERE { ?iri ?p ?o . "
+            + "OPTIONAL { ?o ?p2 ?o2 FILTER(?p != rdf:type) } }"
         )
-        for row in store().query(text).dicts():
+        for row in _select(text, system):
             p, o = row["p"].value, row["o"]
             if o not in self.out[p]:
                 self.out[p].append(o)
@@ -105,29 +104,31 @@ class Facts:
         return found
 
 
+def _select(text: str, system: str) -> list[dict[str, Term]]:
+    """Rows of a query whose `?iri` is bound to the system (pyoxigraph binds only projected
+    variables, so a SELECT projects it)."""
+    return store().query(text, bindings={"iri": ox.NamedNode(system)}).dicts()
+
+
 def is_system(iri: str) -> bool:
     text = (
-        PREFIX_LINES
-        + "ASK { ?class rdfs:subClassOf* stkg:SocialTechnicalSystem . "
-        + iri_term(iri)
-        + " a ?class }"
+        PREFIX_LINES + "ASK { ?class rdfs:subClassOf* stkg:SocialTechnicalSystem . ?iri a ?class }"
     )
-    return bool(store().query(text).boolean)
+    return bool(store().query(PREFIX_LINES + text, bindings={"iri": ox.NamedNode(iri)}).boolean)
 
 
 def _incoming(system: str) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
-    text = f"SELECT ?s ?p WHERE {{ ?s ?p {iri_term(system)} FILTER(isIRI(?s)) }} LIMIT {NEIGHBOURS}"
-    return [(row["s"], row["p"]) for row in store().query(text).dicts()]
+    text = f"SELECT ?iri ?s ?p WHERE {{ ?s ?p ?iri FILTER(isIRI(?s)) }} LIMIT {NEIGHBOURS}"
+    return [(row["s"], row["p"]) for row in _select(text, system)]
 
 
 def _assignments(system: str) -> list[dict[str, Any]]:
     text = (
         PREFIX_LINES
-        + "SELECT ?a ?agent ?role WHERE { ?a stkg:assignedFor "
-        + iri_term(system)
-        + " ; stkg:assignedTo ?agent . OPTIONAL { ?a stkg:raciRole ?role } } ORDER BY ?role ?agent"
+        + "SELECT ?iri ?a ?agent ?role WHERE { ?a stkg:assignedFor ?iri ; stkg:assignedTo ?agent . "
+        + "OPTIONAL { ?a stkg:raciRole ?role } } ORDER BY ?role ?agent"
     )
-    return store().query(text).dicts()
+    return _select(text, system)
 
 
 def system_data(iri: str) -> dict[str, Any]:
@@ -264,9 +265,7 @@ def _system_iri() -> str:
     iri = request.args.get("iri", "").strip()
     if not iri:
         abort(400, "give the system's IRI: /system?iri=…")
-    try:
-        iri_term(iri)
-    except ValueError:
+    if not is_iri(iri):
         abort(400, f"not an IRI: {iri!r}")
     if not is_system(iri):
         abort(404, f"no social-technical system <{iri}> in the store")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from stkg.web.classification import NOT_CLASSIFIED, TIERS, tier_label
@@ -33,7 +34,6 @@ from stkg.web.tables import choice_arg, csv_response, paging, query_string
 from stkg.web.terms import (
     PREFIX_LINES,
     describe,
-    iri_term,
     is_iri,
     key_kind,
     key_text,
@@ -65,9 +65,9 @@ def system_filters() -> dict[str, str]:
     return filters
 
 
-def _iri(value: str) -> str:
+def _iri(value: str) -> ox.NamedNode:
     try:
-        return iri_term(value)
+        return ox.NamedNode(value)
     except ValueError:
         abort(400, f"not an IRI: {value!r}")
 
@@ -102,10 +102,11 @@ def _implementing(requirement: str) -> set[str]:
     """Systems governed by a control that implements `requirement`."""
     text = (
         PREFIX_LINES
-        + "SELECT DISTINCT ?system WHERE { ?system stkg:governedBy ?m . "
-        + f"?m stkg:implements {_iri(requirement)} }}"
+        + "SELECT DISTINCT ?requirement ?system WHERE { ?system stkg:governedBy ?m . "
+        + "?m stkg:implements ?requirement }"
     )
-    return {row[0].value for row in store().query(text).rows}
+    bound = {"requirement": _iri(requirement)}
+    return {row["system"].value for row in store().query(text, bindings=bound).dicts()}
 
 
 def select(

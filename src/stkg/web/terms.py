@@ -17,6 +17,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import url_for
 
+from stkg.labels import local_name as local_name  # re-exported: the pages' one name
+from stkg.labels import title as title
 from stkg.store import PREFIXES as STORE_PREFIXES
 from stkg.store import Store
 from stkg.web.state import state
@@ -162,10 +164,6 @@ def compact(iri: str) -> str:
         if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"{prefix}:{iri[len(namespace) :]}"
     return iri
-
-
-def local_name(iri: str) -> str:
-    return re.split(r"[/#]", iri.rstrip("/#"))[-1] or iri
 
 
 def framework_slug(scheme: str) -> str | None:
@@ -327,11 +325,6 @@ def words_for(texts: Iterable[str]) -> dict[str, str]:
     for start in range(0, len(names), BATCH):
         known.update(describe(names[start : start + BATCH]))
     return {t: in_words(t, known) for t in distinct}
-
-
-def title(label: str) -> str:
-    """A label as a heading or column title: "escalation path" → "Escalation path"."""
-    return label[:1].upper() + label[1:] if label else label
 
 
 # The order of the words that name a framework's parts, where that is not the alphabet's:
