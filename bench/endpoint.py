@@ -133,7 +133,8 @@ def in_process(store_dir: Path, runs: int) -> None:
 
 def gate_table(runs: int) -> str:
     """Per case: the full parse's p50 and the gate's p50 in ms on new texts, their ratio."""
-    from stkg.sandbox import check_query, check_query_parsed, plain_query
+    from stkg.query_proof import plain_query
+    from stkg.sandbox import check_query, check_query_parsed
 
     check_query_parsed("ASK {}", None)  # rdflib's grammar loads once, as in a worker
     lines = [

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from stkg.cli import main
 from stkg.errors import SourceError, StkgError
 from stkg.queries import named_queries
+from stkg.query_proof import plain_query
 from stkg.sandbox import (
     Limits,
     QueryRefused,
     check_query,
     check_query_parsed,
     check_update,
-    plain_query,
     tokens,
 )
 
