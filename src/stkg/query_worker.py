@@ -7,9 +7,9 @@ workers forked after that answer from the copy, shared copy-on-write (3-14x fast
 on-disk snapshot at 10,000 systems; docs/decisions.md). A worker caps its memory (RLIMIT_DATA:
 what it holds once forked plus `STKG_WORKER_MEMORY` for the queries); every query then passes
 `stkg.sandbox.check_query` here, where a slow or deep parse costs only this process and is
-bounded by the time limit. Answers go back as SPARQL TSV or N-Triples, cut at the row cap
-and at the answer-byte cap; one value too large to move between processes is an error,
-never a broken answer.
+bounded by the time limit. Answers go back as SPARQL TSV or N-Triples, written by Oxigraph
+and cut at the row cap and at the answer-byte cap (which stops the query there); one value
+too large to move between processes is an error, never a broken answer.
 
 RLIMIT_DATA and not RLIMIT_AS: RocksDB and the Rust allocator reserve address space they
 never touch, so a cap on address space fails a worker long before it uses the memory
@@ -19,7 +19,6 @@ never touch, so a cap on address space fails a worker long before it uses the me
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import resource
 import signal
@@ -193,35 +192,101 @@ def _run(
 
 
 def _graph(raw: ox.QueryTriples, max_rows: int, max_bytes: int) -> tuple[Any, ...]:
-    triples: list[ox.Triple] = []
-    size = 0
-    for triple in raw:
-        if len(triples) == max_rows:
-            return ("graph", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), True)
-        line = len(str(triple)) + 3
-        if line > min(max_bytes, TRANSFER_LIMIT):
-            return ("too-large", line, min(max_bytes, TRANSFER_LIMIT))
-        size += line
-        if size > max_bytes:
-            return ("graph", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), "bytes")
-        triples.append(triple)
-    return ("graph", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), False)
+    lines = _Lines(max_rows, max_bytes, header=False)
+    return lines.run("graph", raw, ox.RdfFormat.N_TRIPLES)
 
 
 def _select(raw: ox.QuerySolutions, max_rows: int, max_bytes: int) -> tuple[Any, ...]:
-    names = [v.value for v in raw.variables]
-    out = io.StringIO()
-    out.write("\t".join(f"?{name}" for name in names) + "\n")
-    size = 0
-    for count, solution in enumerate(raw):
-        if count == max_rows:
-            return ("select", out.getvalue(), True)
-        line = "\t".join("" if t is None else str(t) for t in solution) + "\n"
-        length = len(line) if line.isascii() else len(line.encode("utf-8"))
-        if length > min(max_bytes, TRANSFER_LIMIT):
-            return ("too-large", length, min(max_bytes, TRANSFER_LIMIT))
-        size += length
-        if size > max_bytes:
-            return ("select", out.getvalue(), "bytes")
-        out.write(line)
-    return ("select", out.getvalue(), False)
+    lines = _Lines(max_rows, max_bytes, header=True)
+    return lines.run("select", raw, ox.QueryResultsFormat.TSV)
+
+
+class _Enough(Exception):
+    """The answer has every line it may keep: stops Oxigraph's serialiser mid-answer."""
+
+
+class _Lines:
+    """A binary sink for Oxigraph's line-based serialisers (SPARQL TSV, N-Triples): keeps the
+    header line (`header`), then whole lines, at most `max_rows` of them and `max_bytes` of
+    them in all; past a cap it raises `_Enough`, which stops the serialiser and with it the
+    query (without ORDER BY, DISTINCT or GROUP BY, rows after the cap are never computed).
+
+    Oxigraph writes every term in its exact form and escapes newlines inside values, so one
+    line is one row. Serialising there and cutting the text is 2-4x faster than building
+    each row as Python objects and joining their `str()`; the query itself stops as early."""
+
+    def __init__(self, max_rows: int, max_bytes: int, *, header: bool) -> None:
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.line_limit = min(max_bytes, TRANSFER_LIMIT)
+        self.header = b"" if header else None  # None: no header line to keep
+        self.wants_header = header
+        self.kept: list[bytes] = []
+        self.partial = b""  # the start of a line not yet ended
+        self.rows = 0
+        self.size = 0
+        self.cut: bool | str = False
+        self.too_large = 0  # the length of a line too long to keep, once it ended
+
+    def run(
+        self,
+        kind: str,
+        raw: ox.QuerySolutions | ox.QueryTriples,
+        fmt: ox.QueryResultsFormat | ox.RdfFormat,
+    ) -> tuple[Any, ...]:
+        with contextlib.suppress(_Enough):
+            raw.serialize(self, format=fmt)  # type: ignore[arg-type]
+        if self.too_large:
+            return ("too-large", abs(self.too_large), self.line_limit)
+        text = b"".join([self.header or b"", *self.kept]).decode("utf-8")
+        return (kind, text, self.cut)
+
+    def write(self, chunk: bytes) -> int:
+        if self.too_large < 0:  # inside a line too long to keep: find where it ends
+            end = bytes(chunk).find(b"\n")
+            self.too_large -= len(chunk) if end < 0 else end + 1
+            if end >= 0:
+                self.too_large = -self.too_large
+                raise _Enough
+            return len(chunk)
+        data = self.partial + bytes(chunk)
+        end = data.rfind(b"\n") + 1
+        lines, self.partial = data[:end], data[end:]
+        if self.wants_header and lines:
+            first = lines.index(b"\n") + 1
+            self.header, lines, self.wants_header = lines[:first], lines[first:], False
+        count = lines.count(b"\n")
+        if (
+            self.rows + count <= self.max_rows
+            and self.size + len(lines) <= self.max_bytes
+            and len(lines) <= self.line_limit
+        ):
+            self.kept.append(lines)  # the common case: the whole chunk fits
+            self.rows += count
+            self.size += len(lines)
+        elif lines:
+            for line in lines[:-1].split(b"\n"):
+                self._keep(line + b"\n")
+        if self.partial and (self.rows == self.max_rows or len(self.partial) > self.line_limit):
+            self._keep(self.partial)  # another row past the cap, or one too long to keep
+        return len(chunk)
+
+    def _keep(self, line: bytes) -> None:
+        if self.rows == self.max_rows:
+            self.cut = True
+            raise _Enough
+        if len(line) > self.line_limit:
+            if line.endswith(b"\n"):
+                self.too_large = len(line)
+                raise _Enough
+            self.too_large, self.partial = -len(line), b""
+            return
+        if self.size + len(line) > self.max_bytes:
+            self.cut = "bytes"
+            raise _Enough
+        self.kept.append(line)
+        self.rows += 1
+        self.size += len(line)
+
+    def flush(self) -> None:
+        """Nothing buffered here."""
