@@ -174,7 +174,8 @@ def post(url: str, text: str) -> tuple[float, int]:
         error.read()
         return time.perf_counter() - start, -error.code
     took = time.perf_counter() - start
-    return took, len(json.loads(data)["results"]["bindings"])
+    document = json.loads(data)
+    return took, len(document["results"]["bindings"]) if "results" in document else 1
 
 
 def get(url: str) -> tuple[float, int, bool]:
