@@ -171,3 +171,22 @@ def test_the_rules_name_no_external_term_so_alignments_ttl_decides_every_pair():
         text = rule.read_text(encoding="utf-8")
         named = [ns for ns in namespaces if ns in text]
         assert not named, f"{rule.name} names {named}: read the pair from alignments.ttl"
+
+
+def test_a_blank_node_in_the_input_stays_one_node_with_all_its_statements(project, tmp_path):
+    described = tmp_path / "with-blank-node.ttl"
+    described.write_text(
+        FIXTURE.read_text(encoding="utf-8")
+        + '\nex:CreditScoring airo:hasRisk [ a airo:Risk ; rdfs:label "Unfair decline" ] .\n',
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    done = stkg("--store", str(store), "import", "--from", "airo", "--from", "dpv",
+                str(described), cwd=project)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    sparql = f"""SELECT ?risk ?type WHERE {{
+        <{SYSTEM}> <https://w3id.org/airo#hasRisk> ?risk .
+        ?risk <http://www.w3.org/2000/01/rdf-schema#label> "Unfair decline" ; a ?type }}"""
+    rows = ask(project, store, sparql)
+    assert {r["type"] for r in rows} >= {"https://w3id.org/airo#Risk"}
+    assert len({r["risk"] for r in rows}) == 1

@@ -66,8 +66,8 @@ def prepare(paths: Sequence[Path], store: Store, mapping: Mapping, base: str, ba
         count = len(rows)
         inventory.tables.clear()  # the cells are in the rows now
         with progress.bar(count, "Building", "rows") as shown:
-            quads = build(_drained(rows, shown.update), mapping, base, ox.NamedNode(graph))
-    return Batch(batch, quads, count, inventory.files, started)
+            statements = build(_drained(rows, shown.update), mapping, base, ox.NamedNode(graph))
+    return Batch(batch, statements, count, inventory.files, started)
 
 
 def _drained(rows: list[Row], tick: Callable[[int], object]) -> Iterator[Row]:
@@ -80,9 +80,12 @@ def _drained(rows: list[Row], tick: Callable[[int], object]) -> Iterator[Row]:
 
 
 def systems(batch: Batch) -> set[str]:
-    """The social-technical systems a batch describes."""
-    return {
-        t.subject.value
-        for t in batch.quads
-        if t.predicate == RDF_TYPE and t.object == SYSTEM and isinstance(t.subject, ox.NamedNode)
-    }
+    """The social-technical systems a batch describes (IRIs: an N-Quads line's subject is
+    its text up to the first space)."""
+    typed = f"{RDF_TYPE} {SYSTEM} "
+    found = set()
+    for line in batch.statements:
+        subject, rest = line.split(" ", 1)
+        if rest.startswith(typed) and subject.startswith("<"):
+            found.add(subject[1:-1])
+    return found

@@ -18,7 +18,7 @@ import datetime
 import getpass
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -30,6 +30,7 @@ from stkg.inventory.read import SourceFile
 from stkg.namespace import STKG_NS
 from stkg.project import GRAPH_BASE
 from stkg.store import Store
+from stkg.store.base import NQuads
 
 BATCH_BASE = GRAPH_BASE + "import/"
 PROVENANCE_GRAPH = GRAPH_BASE + "import-provenance"
@@ -45,7 +46,7 @@ class Batch:
     """An import checked and built, ready to write."""
 
     id: str
-    quads: list[ox.Quad]  # in the batch's graph; empty once written and `released`
+    statements: list[str]  # N-Quads lines in the batch's graph; empty once `released`
     rows: int
     files: list[SourceFile]
     started: datetime.datetime = field(default_factory=lambda: now())
@@ -57,13 +58,17 @@ class Batch:
 
     @property
     def triples(self) -> int:
-        return len(self.quads) if self.written is None else self.written
+        return len(self.statements) if self.written is None else self.written
 
     def release(self) -> None:
-        """Let the quads go once they are in the store: at 100,000 systems they are 4.1
-        million Python objects, about 2 GiB, that the validation after an import needs
-        no more."""
-        self.written, self.quads = self.triples, []
+        """Let the statements go once they are in the store: at 100,000 systems 4.1
+        million lines that the validation after an import needs no more."""
+        self.written, self.statements = self.triples, []
+
+
+def lines(quads: Iterable[ox.Quad]) -> list[str]:
+    """Quads as N-Quads lines, the form a `Batch` holds them in."""
+    return [f"{quad} .\n" for quad in quads]
 
 
 def now() -> datetime.datetime:
@@ -201,19 +206,20 @@ def change_record(
     return [ox.Quad(t.subject, t.predicate, t.object, where) for t in triples_]
 
 
-PART = 250_000  # quads per change when an in-memory store is written in parts
+PART = 250_000  # statements per change when an in-memory store is written in parts
+PERSISTENT_PART = 100_000  # statements per part of a persistent store's one change
 
 
 def write(store: Store, batch: Batch, agent: str) -> tuple[int, int]:
     """Replace the batch's graph and record the import, in one all-or-nothing change. When
     the graph holds statements already, only the difference is written (a source imported
     again with a few rows changed changes a few statements), unless most of it changed.
-    Returns the numbers of quads added and removed; the batch's quads are `released`.
+    Returns the numbers of quads added and removed; the batch's statements are `released`.
 
     The graph is read as the store gives it, one statement at a time, against a set of the
-    batch's quads: at 4.1 million, a set of what the graph held made 2 GiB of Python quads
+    batch's lines: at 4.1 million, a set of what the graph held made 2 GiB of Python quads
     beside the batch's own."""
-    record = provenance(batch, agent)
+    record = "".join(lines(provenance(batch, agent)))
     # no reader of the store is kept over a write: a roll back closes the store
     held = iter(store.quads(batch.graph))
     first = next(held, None)
@@ -222,56 +228,60 @@ def write(store: Store, batch: Batch, agent: str) -> tuple[int, int]:
         added = batch.triples
         _replace(store, batch, record)
         return added, 0
-    unseen = set(batch.quads)
+    unseen = set(batch.statements)
     gone, count = [], 0
     for quad in itertools.chain([first], held):
         count += 1
-        if quad in unseen:
-            unseen.discard(quad)
+        line = f"{quad} .\n"
+        if line in unseen:
+            unseen.discard(line)
         else:
             gone.append(quad)
     del held, first
-    new = [q for q in batch.quads if q in unseen]
+    new = [s for s in batch.statements if s in unseen]
     del unseen
     if len(gone) > count // 2:
         _replace(store, batch, record)
     else:
-        store.write(remove=gone, add=new + record)
+        store.write(remove=gone, add=NQuads(["".join(new) + record]))
         batch.release()
     return len(new), len(gone)
 
 
-def _replace(store: Store, batch: Batch, record: list[ox.Quad]) -> None:
-    """The batch's graph emptied and written anew, its quads let go a part at a time once
-    the store has them. A persistent store is given them as one change, all or nothing,
-    that it reads in parts (the on-disk store's restore point, a remote store's one update).
-    An in-memory store is written a part per change: it copies all it is given before
-    adding any, and at 4.1 million quads the Python quads, that copy and the store came to
-    4.8 GiB at once; should a part fail, the graph gets back what it held before."""
-    quads = batch.quads
+def _replace(store: Store, batch: Batch, record: str) -> None:
+    """The batch's graph emptied and written anew, its statements let go a part at a time
+    once the store has them. A persistent store is given them as one change, all or
+    nothing, that it reads in parts (the on-disk store's restore point, a remote store's
+    one update). An in-memory store is written a part per change: it copies all it is
+    given before adding any, and at 4.1 million quads the Python quads, that copy and the
+    store came to 4.8 GiB at once; should a part fail, the graph gets back what it held
+    before."""
+    statements = batch.statements
     batch.release()
     if store.capabilities.persistent:
-        parts = itertools.chain(_parts(quads), [record])
-        store.write(drop=[batch.graph], add=itertools.chain.from_iterable(parts))
+        parts = itertools.chain(_parts(statements, PERSISTENT_PART), [record])
+        store.write(drop=[batch.graph], add=NQuads(parts))
         return
     before = list(store.quads(batch.graph))
     drop = [batch.graph]
     try:
-        for part in _parts(quads):
-            store.write(drop=drop, add=part)
+        for part in _parts(statements, PART):
+            store.write(drop=drop, add=NQuads([part]))
             drop = []
-        store.write(drop=drop, add=record)
+        store.write(drop=drop, add=NQuads([record]))
     except BaseException:
         store.write(drop=[batch.graph], add=before)
         raise
 
 
-def _parts(quads: list[ox.Quad]) -> Iterator[list[ox.Quad]]:
-    """The quads in parts of `PART`, from the end, each dropped from the list as it is
-    handed out, so that what the store has is let go."""
-    while quads:
-        part = quads[-PART:]
-        del quads[-PART:]
+def _parts(statements: list[str], size: int) -> Iterator[str]:
+    """The statements as text in parts of `size` lines, from the end, each dropped from
+    the list as it is handed out, so that what the store has is let go. (The in-memory
+    store's N-Quads export orders a graph by the changes that wrote it: parts of `PART`
+    keep the export of an imported graph byte for byte what it was.)"""
+    while statements:
+        part = "".join(statements[-size:])
+        del statements[-size:]
         yield part
 
 

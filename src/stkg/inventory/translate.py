@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from stkg.errors import SourceError
 from stkg.inventory import SYSTEM, InventoryErrors
-from stkg.inventory.batches import Batch, batch_graph, now
+from stkg.inventory.batches import Batch, batch_graph, lines, now
 from stkg.inventory.read import InputError, SourceFile
 from stkg.namespace import STKG_NS
 from stkg.project import bundled_project_dir, external_source
@@ -131,7 +131,7 @@ def translate(
         ox.Quad(t.subject, t.predicate, t.object, graph) for t in sorted(own | derived, key=str)
     ]
     return Translation(
-        Batch(batch, quads, len(own), files, started),
+        Batch(batch, lines(quads), len(own), files, started),
         len(derived - own),
         _unmapped(dataset, namespaces),
     )
