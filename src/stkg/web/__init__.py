@@ -157,6 +157,7 @@ def warm(app: Flask) -> None:
     from stkg.web.index import dashboard_data, summary
     from stkg.web.portfolio import portfolio_index
     from stkg.web.search import search_index
+    from stkg.web.soa import cached_statement
 
     with app.test_request_context():  # the dashboard's links need a request's URL adapter
         summary()  # the start page's counts: cheap, and asked for by every start page
@@ -169,3 +170,4 @@ def warm(app: Flask) -> None:
         dashboard_data()  # the unfiltered facet counts
         for framework in frameworks_data()["frameworks"]:  # their implementation counts
             framework_data(framework["iri"])
+            cached_statement(framework["iri"])  # its statement of applicability

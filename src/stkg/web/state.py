@@ -42,7 +42,16 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 CACHE_FILE = Path("explorer-cache") / "caches.pickle"
 # The caches worth saving: each costs seconds at 100,000 systems; the rest is cheap.
-SAVED = ("classification", "gaps", "portfolio", "search", "summary", "attention", "implementing")
+SAVED = (
+    "classification",
+    "gaps",
+    "portfolio",
+    "search",
+    "summary",
+    "attention",
+    "implementing",
+    "soa",
+)
 
 
 @dataclass(frozen=True)
