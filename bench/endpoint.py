@@ -9,8 +9,8 @@ For each size: `stkg generate --systems N --seed 13`, `stkg --store DIR load` (b
 on the store's in-memory copy (`stkg.store.for_reading`, what the server's workers read): the
 anchor. Then `stkg --store DIR serve` on a free loopback port; once every page answers
 without the still-computing notice and the ad-hoc query workers had time to copy the store
-into memory (`ASK {}` starts them; then one second per thousand systems, at least five),
-each named query is POSTed to `/sparql` with its default
+into memory (`ASK {}` starts them; then two seconds per thousand systems, at least five:
+100 s was too short at 100,000), each named query is POSTed to `/sparql` with its default
 parameters (bound as the first element of its WHERE group, as the remote store sends them):
 the very first call, `--runs` cold calls (the text made unique by a trailing comment, so the
 endpoint's answer cache cannot serve it) and `--runs` repeated calls of one text (served from
@@ -212,7 +212,7 @@ def measure(systems: int, store: Path, runs: int) -> tuple[list[QueryTiming], li
         opened = time.perf_counter()
         pages = _pages(systems, base, opened, runs)
         post(f"{base}/sparql", "ASK {}")  # starts the ad-hoc workers, which then copy the
-        time.sleep(max(5.0, systems / 1000))  # snapshot into memory (4.6 s at 10,000)
+        time.sleep(max(5.0, systems / 500))  # snapshot into memory (4.6 s at 10,000)
         queries = [
             _query(systems, label, name, values, f"{base}/sparql", local[label], runs)
             for label, (name, values) in cases().items()
