@@ -34,3 +34,14 @@ def test_the_inventory_bench_can_run_the_store_imports_alone(capsys):
     assert cells[0] == "20" and len(cells) == 12
     assert cells[2:8] == ["-"] * 6
     assert all(c.endswith((" s", " GiB")) for c in cells[8:])
+
+
+@pytest.mark.slow
+def test_the_inventory_bench_can_run_the_in_memory_import_alone(capsys):
+    inventory.main(["--systems", "20", "--memory-only"])
+    cells = [
+        c.strip() for c in capsys.readouterr().out.strip().splitlines()[2].strip("|").split("|")
+    ]
+    assert cells[0] == "20" and len(cells) == 12
+    assert all(c.endswith((" s", " GiB")) for c in cells[3:8])
+    assert cells[8:] == ["-"] * 4
