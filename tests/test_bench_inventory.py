@@ -14,6 +14,12 @@ if str(REPO) not in sys.path:  # bench/ sits beside src/, as `python -m bench.in
 inventory = pytest.importorskip("bench.inventory", reason="bench/ is in the source checkout only")
 
 
+def first_row(capsys) -> list[str]:
+    """The cells of the table's first row of numbers."""
+    table = capsys.readouterr().out.strip().splitlines()
+    return [c.strip() for c in table[2].strip("|").split("|")]
+
+
 @pytest.mark.slow
 def test_the_inventory_bench_reports_each_import_with_its_time_and_memory(capsys):
     inventory.main(["--systems", "20"])
@@ -28,9 +34,16 @@ def test_the_inventory_bench_reports_each_import_with_its_time_and_memory(capsys
 @pytest.mark.slow
 def test_the_inventory_bench_can_run_the_store_imports_alone(capsys):
     inventory.main(["--systems", "20", "--store-only"])
-    cells = [
-        c.strip() for c in capsys.readouterr().out.strip().splitlines()[2].strip("|").split("|")
-    ]
+    cells = first_row(capsys)
     assert cells[0] == "20" and len(cells) == 12
     assert cells[2:8] == ["-"] * 6
     assert all(c.endswith((" s", " GiB")) for c in cells[8:])
+
+
+@pytest.mark.slow
+def test_the_inventory_bench_can_run_the_in_memory_import_alone(capsys):
+    inventory.main(["--systems", "20", "--memory-only"])
+    cells = first_row(capsys)
+    assert cells[0] == "20" and len(cells) == 12
+    assert all(c.endswith((" s", " GiB")) for c in cells[3:8])
+    assert cells[8:] == ["-"] * 4
