@@ -8,16 +8,22 @@ skos:prefLabel, else dct:title; English or untagged first) and a requirement's o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from stkg.store import PREFIXES, Store
+from stkg import prefixes
+from stkg.store import PREFIXES as VOCABULARIES
+from stkg.store import Store
 
-EXTRA_PREFIXES = {
+# The one prefix table for compact names in text and tables (CLI, report, pages): the
+# vocabularies' and the project's own namespaces. Overlaps are fine: the longest wins.
+PREFIXES: dict[str, str] = {
+    **VOCABULARIES,
     "ex": "https://w3id.org/stkg/example/acme/",
     "stkgsh": "https://w3id.org/stkg/shapes#",
+    "fw": "https://w3id.org/stkg/framework/",
     "euaia": "https://w3id.org/stkg/framework/eu-ai-act/",
     "nist": "https://w3id.org/stkg/framework/nist-ai-rmf/",
     "iso": "https://w3id.org/stkg/framework/iso-iec-42001/",
@@ -53,11 +59,8 @@ class Term:
 
 
 def compact(iri: str) -> str:
-    """`ex:LoanApproval` for a known namespace, else the IRI itself."""
-    for prefix, namespace in {**PREFIXES, **EXTRA_PREFIXES}.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
+    """`ex:LoanApproval` for a known namespace (the longest that fits), else the IRI."""
+    return prefixes.compact(iri, PREFIXES) or iri
 
 
 def local_name(iri: str) -> str:
@@ -85,10 +88,17 @@ def describe(store: Store, iris: Iterable[str]) -> dict[str, Term]:
     terms = {}
     for iri in wanted:
         kinds = found.get(iri, {})
-        label = next((b for k in (1, 2, 3) if (b := _best(kinds.get(k, [])))), None)
+        label = best_label(kinds)
         notation = _best(kinds.get(4, []))
         terms[iri] = Term(iri, label or compact(iri), notation, label is not None)
     return terms
+
+
+def best_label(ranked: Mapping[int, Iterable[ox.Literal]]) -> str | None:
+    """The label to show, the same everywhere: of the literals found per rank (1
+    rdfs:label, 2 skos:prefLabel, 3 dct:title), the first rank that has one; within it
+    English, then untagged, then any language; the least value for determinism."""
+    return next((b for k in (1, 2, 3) if (b := _best(list(ranked.get(k, ()))))), None)
 
 
 def _is_iri(text: str) -> bool:

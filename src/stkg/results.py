@@ -14,6 +14,8 @@ from typing import Literal
 
 import pyoxigraph as ox
 
+from stkg.prefixes import compact
+
 Kind = Literal["select", "ask", "graph"]
 
 SOLUTION_FORMATS: dict[str, ox.QueryResultsFormat] = {
@@ -141,10 +143,7 @@ def shorten(term: ox.NamedNode | ox.BlankNode | ox.Literal | None, prefixes: dic
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        for prefix, namespace in prefixes.items():
-            if term.value.startswith(namespace) and len(term.value) > len(namespace):
-                return f"{prefix}:{term.value[len(namespace) :]}"
-        return f"<{term.value}>"
+        return compact(term.value, prefixes) or f"<{term.value}>"
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     if term.language:

@@ -16,9 +16,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from stkg.errors import ProjectError, StkgError
+from stkg.labels import PREFIXES
 from stkg.queries import find_query, named_queries
 from stkg.results import shorten
-from stkg.store import PREFIXES
 from stkg.web.queries import answer_json
 from stkg.web.sparql import answer_error, run_query
 from stkg.web.state import state

@@ -17,9 +17,11 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import url_for
 
+from stkg.labels import PREFIXES as LABEL_PREFIXES
+from stkg.labels import best_label
+from stkg.labels import compact as compact  # re-exported: one shortener everywhere
 from stkg.labels import local_name as local_name  # re-exported: the pages' one name
 from stkg.labels import title as title
-from stkg.store import PREFIXES as STORE_PREFIXES
 from stkg.store import Store
 from stkg.web.state import state
 
@@ -37,13 +39,8 @@ PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX sh: <http://www.w3.org/ns/shacl#>
 """
 
-# Prefixes for compact names in tables (the store's, plus the example and framework ones).
-PREFIXES: dict[str, str] = {
-    **STORE_PREFIXES,
-    "stkgsh": "https://w3id.org/stkg/shapes#",
-    "ex": "https://w3id.org/stkg/example/acme/",
-    "fw": FRAMEWORK_BASE,
-}
+# The one prefix table (`stkg.labels.PREFIXES`), re-exported for the pages.
+PREFIXES = LABEL_PREFIXES
 
 VALUE_KINDS = ("literal", "blank")  # kinds of a TermInfo that is not an IRI
 
@@ -158,14 +155,6 @@ def pair_values(names: tuple[str, str], pairs: Iterable[tuple[str, str]]) -> str
     return f"VALUES (?{names[0]} ?{names[1]}) {{ {rows} }}"
 
 
-def compact(iri: str) -> str:
-    """A prefixed name where a prefix fits, else the IRI."""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
-
-
 def framework_slug(scheme: str) -> str | None:
     """The short name of a framework under the shared IRI scheme (`nist-ai-rmf`)."""
     if scheme.startswith(FRAMEWORK_BASE):
@@ -208,10 +197,14 @@ def describe(iris: Iterable[str], elements: bool = False) -> dict[str, TermInfo]
     found: dict[str, dict] = {i: {"labels": {}, "kinds": set()} for i in wanted}
     text = (
         PREFIX_LINES
-        + "SELECT ?x ?label ?notation ?scheme ?kind WHERE { "
+        + "SELECT ?x ?label ?rank ?notation ?scheme ?kind WHERE { "
         + values("x", wanted)
         + """
-        OPTIONAL { ?x rdfs:label|skos:prefLabel ?label }
+        OPTIONAL {
+          { ?x rdfs:label ?label BIND(1 AS ?rank) }
+          UNION { ?x skos:prefLabel ?label BIND(2 AS ?rank) }
+          UNION { ?x dct:title ?label BIND(3 AS ?rank) }
+        }
         OPTIONAL { ?x skos:notation ?notation }
         OPTIONAL { ?x skos:inScheme|skos:topConceptOf ?scheme }
         OPTIONAL {
@@ -228,7 +221,7 @@ def describe(iris: Iterable[str], elements: bool = False) -> dict[str, TermInfo]
         entry = found[row["x"].value]
         label = row.get("label")
         if isinstance(label, ox.Literal):  # a label that is an IRI is no label to show
-            entry["labels"].setdefault(label.language or "", set()).add(label.value)
+            entry["labels"].setdefault(int(row["rank"].value), set()).add(label)
         if isinstance(row.get("notation"), ox.Literal):
             entry.setdefault("notations", set()).add(row["notation"].value)
         if isinstance(row.get("scheme"), ox.NamedNode):
@@ -245,9 +238,7 @@ def _value_kind(key: str) -> str:
 def _info(iri: str, entry: dict) -> TermInfo:
     """Several values where one is expected (two English labels, two notations) are shown
     deterministically: the least of them."""
-    labels = entry["labels"]
-    choices = labels.get("en") or labels.get("") or next(iter(labels.values()), None)
-    label = min(choices) if choices else None
+    label = best_label(entry["labels"])  # the precedence of `stkg.labels`, one for all doors
     kind = "resource"
     for name, cls in _KINDS.items():
         if cls in entry["kinds"]:
