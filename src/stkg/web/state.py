@@ -51,6 +51,7 @@ SAVED = (
     "attention",
     "implementing",
     "soa",
+    "frameworks",
 )
 
 
