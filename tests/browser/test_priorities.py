@@ -108,6 +108,8 @@ def test_the_crosswalk_is_a_heat_map(page, screenshots):
     page.get_by_role("button", name="Show").click()
     page.get_by_label("level").first.select_option("article")
     page.get_by_role("button", name="Show").click()
+    # the colours come from the stylesheet: read them once the new page has loaded it
+    page.wait_for_url("**rows=article**", wait_until="load")
     matrix = page.locator("#matrix")
     shades = set(
         matrix.locator("td.hit").evaluate_all(
