@@ -108,12 +108,13 @@ def main(argv: list[str] | None = None) -> str:
         "on-disk store, in process (Flask test client). Anchor: the first start's whole "
         f"warm-up, {anchor:.2f} s.",
         "",
-        "| start | opening the store | warm-up | caches computed |",
-        "|---|---|---|---|",
+        "| start | opening the store | warm-up | caches computed | which |",
+        "|---|---|---|---|---|",
     ]
     for name, (opening, warmed, _, computed) in rounds.items():
         count = sum(computed.values())
-        lines.append(f"| {name} | {opening:.2f} s | {warmed:.2f} s | {count} |")
+        which = ", ".join(sorted(key for key, times in computed.items() if times)) or "none"
+        lines.append(f"| {name} | {opening:.2f} s | {warmed:.2f} s | {count} | {which} |")
     lines += [
         "",
         "| page | start: first answer | start: complete | restart: first answer | "
