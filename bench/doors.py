@@ -3,9 +3,11 @@
 `stkg validate FILE --format json`, `stkg --store DIR validate --format json` and, in the
 same run on the same shapes and data, Apache Jena's `shacl validate` (Debian
 libapache-jena-java; cold JVM, parse included) as the anchor, and pySHACL's `pyshacl`
-command up to 1,000 systems:
+command up to 1,000 systems (`--pyshacl-max`); with `--pyshacl-limit SECONDS` a pySHACL run
+still going after that long is stopped and its row is a lower bound (`> SECONDS`):
 
     python -m bench.doors --systems 1000,10000
+    python -m bench.doors --systems 10000 --pyshacl-max 10000 --pyshacl-limit 420
 
 Jena reads the data (the generated portfolio with the ontology and catalogues, one N-Triples
 file) and the shapes (one Turtle file). stkg on a file validates the same data; on `--store`
@@ -18,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,6 +48,7 @@ class Timing:
     seconds: float
     peak_mib: float
     results: int
+    stopped: bool = False  # stopped at its time limit: `seconds` is a lower bound
 
 
 def jena_classpath(work: Path, java: Path = Path("/usr/share/java")) -> str:
@@ -61,16 +65,23 @@ def jena_classpath(work: Path, java: Path = Path("/usr/share/java")) -> str:
     return ":".join([*(str(java / f"{jar}.jar") for jar in JARS), str(bundles)])
 
 
-def timed(command: list[str], out: Path) -> tuple[float, float]:
-    """Run a command with /usr/bin/time: (wall seconds, peak RSS in MiB)."""
+def timed(command: list[str], out: Path, limit: float | None = None) -> tuple[float, float] | None:
+    """Run a command with /usr/bin/time: (wall seconds, peak RSS in MiB), or None when it was
+    still running after `limit` seconds (it is then stopped, with its children)."""
     measure = out.with_suffix(".time")
     with out.open("wb") as stdout:
-        subprocess.run(
+        process = subprocess.Popen(
             ["/usr/bin/time", "-f", "%e %M", "-o", str(measure), *command],
             stdout=stdout,
             stderr=subprocess.DEVNULL,
-            check=False,
+            start_new_session=True,  # its own process group, so a stop reaches the command too
         )
+        try:
+            process.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return None
     seconds, kib = measure.read_text().split()[-2:]
     return float(seconds), int(kib) / 1024
 
@@ -117,9 +128,15 @@ def _format(path: Path) -> ox.RdfFormat:
     return rdf_format(path)
 
 
-def run(sizes: list[int], work: Path, project: Path, pyshacl_max: int = 1000) -> list[Timing]:
+def run(
+    sizes: list[int],
+    work: Path,
+    project: Path,
+    pyshacl_max: int = 1000,
+    pyshacl_limit: float | None = None,
+) -> list[Timing]:
     """Time every door at every size; pySHACL only up to `pyshacl_max` systems (minutes at
-    1,000, hours at 10,000)."""
+    1,000, hours at 10,000) and stopped after `pyshacl_limit` seconds if given."""
     stkg = [str(Path(sys.executable).parent / "stkg")]  # the console script, as users call it
     classpath = jena_classpath(work)
     timings = []
@@ -149,8 +166,12 @@ def run(sizes: list[int], work: Path, project: Path, pyshacl_max: int = 1000) ->
             )  # fmt: skip
         for door, (command, count) in doors.items():
             out = work / f"{door.replace(' ', '_').replace('/', '')}-{systems}.out"
-            seconds, peak = timed(command, out)
-            timings.append(Timing(door, systems, seconds, peak, count(out)))
+            limit = pyshacl_limit if door.startswith("pySHACL") else None
+            measured = timed(command, out, limit)
+            if measured is None:
+                timings.append(Timing(door, systems, float(limit or 0), 0.0, 0, stopped=True))
+            else:
+                timings.append(Timing(door, systems, *measured, count(out)))
     return timings
 
 
@@ -165,10 +186,22 @@ def table(timings: list[Timing], anchor: str = "Jena shacl validate") -> str:
     for t in sorted(timings, key=lambda t: (t.systems, t.door != anchor, t.door)):
         base = anchors.get(t.systems)
         ratio = f"{base.seconds / t.seconds:.2f}x" if base and t.seconds else "-"
+        if t.stopped:  # slower than this: the anchor's ratio over it is at most this
+            lines.append(f"| {t.systems:,} | {t.door} | > {t.seconds:.0f} (stopped) | - | - | "
+                         f"{'< ' + ratio if base else '-'} |")  # fmt: skip
+            continue
         lines.append(
             f"| {t.systems:,} | {t.door} | {t.seconds:.1f} | {t.peak_mib:,.0f} | "
             f"{t.results:,} | {ratio} |"
         )
+    lines += [
+        f"\n{t.systems:,} systems: {door.door} is at least {t.seconds / door.seconds:.0f}x "
+        f"faster than {t.door} (stopped after {t.seconds:.0f} s)."
+        for t in timings
+        if t.stopped
+        for door in timings
+        if door.systems == t.systems and door.door.startswith("stkg") and not door.stopped
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -177,13 +210,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--systems", default="1000,10000")
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--pyshacl-max", type=int, default=1000, help="largest size for pySHACL")
+    parser.add_argument(
+        "--pyshacl-limit", type=float, default=None, help="stop pySHACL after this many seconds"
+    )
     parser.add_argument("--project", type=Path, default=Path(__file__).resolve().parents[1])
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="stkg-doors-"))
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYTHONPATH", str(args.project / "src"))
     sizes = [int(s) for s in args.systems.split(",")]
-    sys.stdout.write(table(run(sizes, work, args.project, args.pyshacl_max)))
+    sys.stdout.write(table(run(sizes, work, args.project, args.pyshacl_max, args.pyshacl_limit)))
 
 
 if __name__ == "__main__":

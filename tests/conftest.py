@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from stkg.project import Project
 from stkg.web import create_app
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # bench/ sits beside src/, as `python -m bench` runs it
+    sys.path.insert(0, str(REPO))
 # What the tests read that the product does not ship (reference/README.md, tests/w3c/README.md).
 REFERENCE = REPO / "reference"
 W3C = REPO / "tests" / "w3c"

@@ -4,16 +4,12 @@ checked here: benchmarks report times, tests never assert them."""
 from __future__ import annotations
 
 import re
-import sys
 
 import pytest
 
-from conftest import REPO
 from stkg.project import Project
 from stkg.queries import named_queries
 
-if str(REPO) not in sys.path:  # bench/ sits beside src/, as `python -m bench` runs it
-    sys.path.insert(0, str(REPO))
 bench = pytest.importorskip("bench.run", reason="bench/ is in the source checkout only")
 
 TARGETS = (

@@ -3,14 +3,8 @@ table is checked: benchmarks report times, tests never assert them."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from conftest import REPO
-
-if str(REPO) not in sys.path:  # bench/ sits beside src/, as `python -m bench.inventory` runs it
-    sys.path.insert(0, str(REPO))
 inventory = pytest.importorskip("bench.inventory", reason="bench/ is in the source checkout only")
 
 
