@@ -121,6 +121,23 @@ def test_workers_move_to_a_copy_in_memory_that_keeps_every_term_exactly(tmp_path
         disk.close()
 
 
+def test_the_zygotes_copy_holds_every_quad_of_a_snapshot_of_many_parts(tmp_path):
+    """The copy is made a part at a time (`COPY_PART` quads per transaction): a snapshot of
+    a few parts and a bit comes over whole, blank nodes with their ids."""
+    from stkg.query_worker import COPY_PART, copied
+
+    disk = ox.Store(str(tmp_path / "kg"))
+    quads = [
+        ox.Quad(ox.BlankNode(f"b{n}"), ox.NamedNode("urn:p"), ox.Literal(n), ox.NamedNode("urn:g"))
+        for n in range(3 * COPY_PART + 7)
+    ]
+    disk.extend(quads)
+    disk.flush()
+    copy = copied(ox.Store.read_only(str(tmp_path / "kg")))
+    assert len(copy) == len(quads)
+    assert set(copy) == set(quads)
+
+
 def test_a_reload_retires_the_old_snapshots_zygote_and_a_killed_zygote_is_replaced(tmp_path):
     disk = OxigraphStore(tmp_path / "kg")
     disk.add_quads([ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("c"))])
