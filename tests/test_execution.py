@@ -124,7 +124,7 @@ def test_workers_move_to_a_copy_in_memory_that_keeps_every_term_exactly(tmp_path
 def test_the_zygotes_copy_holds_every_quad_of_a_snapshot_of_many_parts(tmp_path):
     """The copy is made a part at a time (`COPY_PART` quads per transaction): a snapshot of
     a few parts and a bit comes over whole, blank nodes with their ids."""
-    from stkg.query_worker import COPY_PART, copied
+    from stkg.store.embedded import COPY_PART, filled
 
     disk = ox.Store(str(tmp_path / "kg"))
     quads = [
@@ -133,7 +133,7 @@ def test_the_zygotes_copy_holds_every_quad_of_a_snapshot_of_many_parts(tmp_path)
     ]
     disk.extend(quads)
     disk.flush()
-    copy = copied(ox.Store.read_only(str(tmp_path / "kg")))
+    copy = filled(ox.Store.read_only(str(tmp_path / "kg")))
     assert len(copy) == len(quads)
     assert set(copy) == set(quads)
 

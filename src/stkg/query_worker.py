@@ -19,7 +19,6 @@ never touch, so a cap on address space fails a worker long before it uses the me
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import resource
 import signal
@@ -39,9 +38,9 @@ from stkg.negation import minus_for_not_exists
 from stkg.netguard import forbid_network
 from stkg.sandbox import Limits, QueryRefused, check_query
 from stkg.store import query_options
+from stkg.store.embedded import filled
 
 _CHECKED_CACHE = 256
-COPY_PART = 2_000  # quads per transaction when a zygote copies its snapshot (`copied`)
 
 
 def worker_entry(argv: list[str]) -> None:
@@ -68,26 +67,11 @@ def _zygote_main(conn: Connection, snapshot: str, memory_mib: int) -> None:
         if message[0] == "fork":
             _fork(conn, store, graphs, memory_mib)
         elif message[0] == "copy":
-            store = copied(store)
+            store = filled(store)  # blank nodes keep their ids: workers answer as before
             conn.send(("copied", len(store)))
         elif message[0] == "reap":
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(message[1], 0)
-
-
-def copied(snapshot: ox.Store) -> ox.Store:
-    """The snapshot in a new in-memory store, every term as it is (blank nodes keep their
-    ids; a dump and load would rename them), added `COPY_PART` quads per transaction.
-    Queries on a copy made with one `bulk_extend` ran 2.3x slower than on one made with
-    Oxigraph's `load` (100,000 systems: systems-without-owner 325 ms against 140 ms), and
-    so did those on one `extend` of all the quads. With parts of 2,000 they ran as fast as
-    after `load` (141 ms), with parts of 20,000 at 157 ms and of 200,000 at 259 ms, and the
-    copy took 1.5 GiB instead of 1.8 (docs/decisions.md, 2026-12-07)."""
-    copy = ox.Store()
-    quads = iter(snapshot)
-    while part := list(itertools.islice(quads, COPY_PART)):
-        copy.extend(part)
-    return copy
 
 
 def _fork(conn: Connection, store: ox.Store, graphs: set[str], memory_mib: int) -> None:

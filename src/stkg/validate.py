@@ -133,8 +133,9 @@ def validate(
             raise ValueError("validate() needs a shapes graph")
         if engine == "pyshacl":
             return _pyshacl_report(data_graph, shapes, only)
-        store = OxigraphStore()
-        store.add_quads(ox.Quad(*(to_ox(t) for t in triple)) for triple in data_graph)
+        store = OxigraphStore.from_quads(
+            ox.Quad(*(to_ox(t) for t in triple)) for triple in data_graph
+        )
         restore = compiled.canonical_literals(
             o for o in data_graph.objects() if isinstance(o, rdflib.Literal)
         )

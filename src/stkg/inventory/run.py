@@ -112,9 +112,7 @@ def run_import(
 
 def _copy(store: Store) -> OxigraphStore:
     """An in-memory copy to try the import on, for a dry run."""
-    scratch = OxigraphStore()
-    scratch.add_quads(ox.parse(store.export("nquads"), format=ox.RdfFormat.N_QUADS))
-    return scratch
+    return OxigraphStore.from_quads(ox.parse(store.export("nquads"), format=ox.RdfFormat.N_QUADS))
 
 
 def _gaps(store: Store, imported: set[str]) -> list[Gap]:
